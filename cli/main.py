@@ -1,0 +1,17 @@
+"""Entry point of the ``pes-v2`` command."""
+
+from __future__ import annotations
+
+import click
+
+import pes_v2
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(pes_v2.__version__, prog_name="pes-v2")
+def cli() -> None:
+    """Validate PES V2 flows before sending them to Hélios (DGFiP)."""
+
+
+def main() -> None:
+    cli()

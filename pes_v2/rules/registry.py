@@ -1,0 +1,146 @@
+"""The rule catalogue: one explicit registry of every check pes-v2 can report.
+
+A rule is declared once with :func:`declare` (metadata only, for checks the engine itself
+performs, such as reading or XSD validation) or with the :func:`rule` decorator on the
+function that implements it.  Ids are stable: once released, an id never changes meaning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ..findings import Finding, Scope, Severity, truncate
+
+LANGS = ("fr", "en")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Metadata of one rule, as the catalogue shows it."""
+
+    id: str
+    title_fr: str
+    title_en: str
+    message_fr: str
+    """French message template (``str.format`` fields filled from the finding's parameters)."""
+    message_en: str
+    severity: Severity
+    scope: Scope
+    ack: str | None
+    """Hélios ``NumAnoAck`` code predicted, or None when Hélios would not react."""
+    rejects: str
+    """What Hélios rejects: ``flux``, ``bordereau``, ``pj`` or ``none``."""
+    source: str
+    profiles: tuple[str, ...] = ("default", "strict")
+    check: Callable[..., Any] | None = None
+
+    def title(self, lang: str) -> str:
+        return self.title_en if lang == "en" else self.title_fr
+
+    def message(self, lang: str, **params: object) -> str:
+        template = self.message_en if lang == "en" else self.message_fr
+        try:
+            return template.format(**params)
+        except (KeyError, IndexError, ValueError):
+            return template
+
+    def finding(
+        self,
+        lang: str = "fr",
+        *,
+        line: int | None = None,
+        column: int | None = None,
+        xpath: str | None = None,
+        value: str | None = None,
+        bordereau: str | None = None,
+        piece: str | None = None,
+        detail: str | None = None,
+        severity: Severity | None = None,
+        **params: object,
+    ) -> Finding:
+        """Build a finding of this rule; ``params`` fill the message template."""
+        return Finding(
+            rule=self.id,
+            severity=severity or self.severity,
+            message=self.message(lang, value=value, **params),
+            scope=self.scope,
+            line=line,
+            column=column,
+            xpath=xpath,
+            ack=self.ack,
+            value=truncate(value),
+            bordereau=bordereau,
+            piece=piece,
+            detail=detail,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": {"fr": self.title_fr, "en": self.title_en},
+            "severity": self.severity.value,
+            "scope": self.scope.value,
+            "ack": self.ack,
+            "rejects": self.rejects,
+            "source": self.source,
+            "profiles": list(self.profiles),
+        }
+
+
+_RULES: dict[str, Rule] = {}
+
+
+def declare(
+    id: str,
+    *,
+    title: tuple[str, str],
+    message: tuple[str, str],
+    severity: Severity,
+    scope: Scope,
+    ack: str | None,
+    rejects: str,
+    source: str,
+    profiles: tuple[str, ...] = ("default", "strict"),
+    check: Callable[..., Any] | None = None,
+) -> Rule:
+    """Add a rule to the catalogue; the id must be new."""
+    if id in _RULES:
+        raise ValueError(f"rule {id} declared twice")
+    entry = Rule(
+        id=id,
+        title_fr=title[0],
+        title_en=title[1],
+        message_fr=message[0],
+        message_en=message[1],
+        severity=severity,
+        scope=scope,
+        ack=ack,
+        rejects=rejects,
+        source=source,
+        profiles=profiles,
+        check=check,
+    )
+    _RULES[id] = entry
+    return entry
+
+
+def rule(id: str, **meta: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator: register ``func`` as the implementation of rule ``id``."""
+
+    def register(func: Callable[..., Any]) -> Callable[..., Any]:
+        declare(id, check=func, **meta)
+        return func
+
+    return register
+
+
+def get(rule_id: str) -> Rule:
+    """The rule with this id (KeyError when unknown)."""
+    return _RULES[rule_id]
+
+
+def all_rules() -> Iterator[Rule]:
+    """Every rule, sorted by id."""
+    yield from sorted(_RULES.values(), key=lambda r: r.id)

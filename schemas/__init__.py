@@ -1,0 +1,1 @@
+"""The embedded default PES V2 schema set, written by the pes-v2 project."""
