@@ -6,11 +6,21 @@ import click
 
 import pes_v2
 
+from .schemas import schemas
+from .validate import validate
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(pes_v2.__version__, prog_name="pes-v2")
 def cli() -> None:
-    """Validate PES V2 flows before sending them to Hélios (DGFiP)."""
+    """Validate PES V2 flows before sending them to Hélios (DGFiP).
+
+    Valide les flux PES V2 avant leur envoi à Hélios (DGFiP).
+    """
+
+
+cli.add_command(validate)
+cli.add_command(schemas)
 
 
 def main() -> None:

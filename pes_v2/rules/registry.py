@@ -34,6 +34,8 @@ class Rule:
     """What Hélios rejects: ``flux``, ``bordereau``, ``pj`` or ``none``."""
     source: str
     profiles: tuple[str, ...] = ("default", "strict")
+    on: str | None = None
+    """Where the check runs: ``header``, ``bordereau``, ``pj``, ``flow``… (None: engine-run)."""
     check: Callable[..., Any] | None = None
 
     def title(self, lang: str) -> str:
@@ -64,7 +66,7 @@ class Rule:
         return Finding(
             rule=self.id,
             severity=severity or self.severity,
-            message=self.message(lang, value=value, **params),
+            message=self.message(lang, value=truncate(value, 60), **params),
             scope=self.scope,
             line=line,
             column=column,
@@ -86,6 +88,7 @@ class Rule:
             "rejects": self.rejects,
             "source": self.source,
             "profiles": list(self.profiles),
+            "on": self.on,
         }
 
 
@@ -103,6 +106,7 @@ def declare(
     rejects: str,
     source: str,
     profiles: tuple[str, ...] = ("default", "strict"),
+    on: str | None = None,
     check: Callable[..., Any] | None = None,
 ) -> Rule:
     """Add a rule to the catalogue; the id must be new."""
@@ -120,6 +124,7 @@ def declare(
         rejects=rejects,
         source=source,
         profiles=profiles,
+        on=on,
         check=check,
     )
     _RULES[id] = entry
@@ -130,10 +135,17 @@ def rule(id: str, **meta: Any) -> Callable[[Callable[..., Any]], Callable[..., A
     """Decorator: register ``func`` as the implementation of rule ``id``."""
 
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
-        declare(id, check=func, **meta)
+        func.rule = declare(id, check=func, **meta)  # type: ignore[attr-defined]
         return func
 
     return register
+
+
+def checks_on(record: str, profile: str) -> tuple[Rule, ...]:
+    """The rules with a check function that run on ``record`` in ``profile``, by id."""
+    return tuple(
+        r for r in all_rules() if r.on == record and r.check is not None and profile in r.profiles
+    )
 
 
 def get(rule_id: str) -> Rule:

@@ -106,17 +106,6 @@ UTF8_DECLARED = declare(
     ),
     severity=W, scope=Scope.FLUX, ack="ERREUR_ENCODING", rejects="flux", source="pes-rules §1.3",
 )
-EMPTY_FLOW = declare(
-    "PES-FLX-001",
-    title=("Flux sans contenu à intégrer", "Flow with nothing to integrate"),
-    message=(
-        "Le flux ne contient ni bordereau, ni pièce justificative, ni marché, ni facture : "
-        "Hélios n'en accuse jamais réception.",
-        "The flow holds no bordereau, no attachment, no marché and no facture: "
-        "Hélios never acknowledges such a flow.",
-    ),
-    severity=E, scope=Scope.FLUX, ack="ERREUR_FLUX_VIDE", rejects="flux", source="pes-rules §1.6",
-)
 NOT_CHECKED_BY_EMBEDDED = declare(
     "PES-SCH-001",
     title=("Contenu non vérifié par le schéma embarqué", "Content not checked by the embedded schema"),

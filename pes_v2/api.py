@@ -1,0 +1,69 @@
+"""The public entry points: :func:`validate` and the lazy :func:`iter_findings`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+from .bundles import SchemaBundle, resolve_bundle
+from .engine import LANGS, PROFILES, Options, Validation
+from .errors import ConfigError
+from .findings import Finding, Report
+from .limits import DEFAULT_LIMITS, Limits
+from .xmlio import Source
+
+
+
+def _options(
+    schemas: str | os.PathLike[str] | SchemaBundle | None,
+    profile: str,
+    lang: str,
+    limits: Limits | None,
+) -> Options:
+    if lang not in LANGS:
+        raise ConfigError(f"unknown language {lang!r}: choose one of {', '.join(LANGS)}")
+    if profile not in PROFILES:
+        raise ConfigError(f"unknown profile {profile!r}: choose one of {', '.join(PROFILES)}")
+    return Options(
+        lang=lang,
+        profile=profile,
+        limits=limits or DEFAULT_LIMITS,
+        bundle=resolve_bundle(schemas),
+    )
+
+
+def iter_findings(
+    source: Source,
+    *,
+    schemas: str | os.PathLike[str] | SchemaBundle | None = None,
+    profile: str = "default",
+    lang: str = "fr",
+    limits: Limits | None = None,
+) -> Iterator[Finding]:
+    """Yield the findings of one flow as the streaming pass meets them.
+
+    ``source`` is a path, bytes or a binary file object.  ``schemas`` is None (the
+    ``PES_V2_SCHEMAS`` variable, else the newest installed official bundle, else the
+    embedded default), ``"embedded"``, a bundle directory or zip, or a
+    :class:`~pes_v2.bundles.SchemaBundle`.  Raises :class:`~pes_v2.PesError` only when
+    the flow cannot be validated at all (unreadable path, unusable bundle, bad option).
+    """
+    yield from Validation(source, _options(schemas, profile, lang, limits))
+
+
+def validate(
+    source: Source,
+    *,
+    schemas: str | os.PathLike[str] | SchemaBundle | None = None,
+    profile: str = "default",
+    lang: str = "fr",
+    limits: Limits | None = None,
+) -> Report:
+    """Validate one flow and return its :class:`~pes_v2.Report` (findings in document order)."""
+    validation = Validation(source, _options(schemas, profile, lang, limits))
+    for _finding in validation:
+        pass
+    return validation.report()
+
+
+__all__ = ["iter_findings", "validate"]

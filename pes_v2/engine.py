@@ -1,0 +1,249 @@
+"""The streaming pass: read once, validate against the XSD, run the rules on each record."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from lxml import etree
+
+from . import rules
+from .bundles import SchemaBundle, resolve_bundle
+from .findings import Finding, FlowSummary, Report
+from .limits import DEFAULT_LIMITS, Limits
+from .records import FlowFacts, Record
+from .rules import structure as S
+from .rules.registry import checks_on
+from .xmlio import NS_PREFIXES, Reader, Source
+from .xsd_findings import dropped_finding, schema_finding
+
+rules.load()
+
+LANGS = ("fr", "en")
+PROFILES = ("default", "strict")
+DS = "{http://www.w3.org/2000/09/xmldsig#}Signature"
+DOMAINS = {
+    "PES_DepenseAller": "depense",
+    "PES_RecetteAller": "recette",
+    "PES_Facture": "facture",
+    "PES_Marche": "marche",
+    "PES_PJ": "pj",
+}
+HEADER_FIELDS = ("IdPost", "LibellePoste", "IdColl", "FinJur", "CodCol", "CodBud", "LibelleColBud")
+UNCHECKED_BY_EMBEDDED = ("PES_Facture", "PES_Marche")
+KEPT_WHOLE = ("Enveloppe[1]", "EnTetePES[1]")
+
+
+@dataclass
+class Options:
+    """How one validation runs (resolved from the public API's keyword arguments)."""
+
+    lang: str = "fr"
+    profile: str = "default"
+    limits: Limits = DEFAULT_LIMITS
+    bundle: SchemaBundle | None = None
+
+
+@dataclass
+class _FlowHandler:
+    """Receives the top three levels of the flow and runs the record rules."""
+
+    options: Options
+    pending: list[Finding] = field(default_factory=list)
+    facts: FlowFacts = field(default_factory=FlowFacts)
+    steps: list[str] = field(default_factory=list)
+    counters: list[dict[str, int]] = field(default_factory=lambda: [{}])
+    root_namespace: str | None = None
+    domain: str | None = None
+
+    def __post_init__(self) -> None:
+        profile = self.options.profile
+        self.on_record = {
+            kind: checks_on(kind, profile)
+            for kind in ("envelope", "header", "domain_header", "bordereau", "pj", "content")
+        }
+        self.on_flow = checks_on("flow", profile)
+
+    def _step(self, element: etree._Element) -> str:
+        qname = etree.QName(element)
+        if qname.namespace is None:
+            return qname.localname
+        if not self.steps or qname.namespace == self.root_namespace:
+            return f"n:{qname.localname}" if qname.namespace else qname.localname
+        prefix = NS_PREFIXES.get(qname.namespace) or element.prefix or "ns"
+        return f"{prefix}:{qname.localname}"
+
+    def start(self, element: etree._Element, depth: int) -> None:
+        if depth == 1:
+            qname = etree.QName(element)
+            self.root_namespace = qname.namespace
+            self.facts.root = qname.localname
+            self.facts.root_line = element.sourceline
+            self.steps.append(self._step(element))
+            self.facts.root_xpath = "/" + self.steps[0]
+            self.counters.append({})
+            return
+        name = self._step(element)
+        counter = self.counters[-1]
+        counter[name] = position = counter.get(name, 0) + 1
+        self.steps.append(f"{name}[{position}]")
+        self.counters.append({})
+        if depth == 2:
+            local = etree.QName(element).localname
+            domain = DOMAINS.get(local)
+            self.domain = domain
+            if domain and domain not in self.facts.domains:
+                self.facts.domains.append(domain)
+            bundle = self.options.bundle
+            if local in UNCHECKED_BY_EMBEDDED and bundle is not None and bundle.kind == "embedded":
+                self.pending.append(
+                    S.NOT_CHECKED_BY_EMBEDDED.finding(
+                        self.options.lang, line=element.sourceline, xpath=self.xpath,
+                        element=local,
+                    )
+                )
+
+    @property
+    def xpath(self) -> str:
+        return "/" + "/".join(self.steps)
+
+    def end(self, element: etree._Element, depth: int) -> bool:
+        # Header blocks are small and read whole at their end: keep their children until then.
+        release = depth == 2 or (depth == 3 and self.steps[1] not in KEPT_WHOLE)
+        if depth == 1:
+            self._end_flow(element)
+        else:
+            kind = self._record_kind(element, depth)
+            if kind is not None:
+                self._run(kind, element)
+        self.steps.pop()
+        self.counters.pop()
+        if depth == 2:
+            self.domain = None
+        return release
+
+    def _record_kind(self, element: etree._Element, depth: int) -> str | None:
+        tag = element.tag
+        facts = self.facts
+        if depth == 2:
+            if tag == "Enveloppe":
+                nom_fic = element.find("Parametres/NomFic")
+                facts.nom_fic = None if nom_fic is None else nom_fic.get("V")
+                return "envelope"
+            if tag == "EnTetePES":
+                for name in HEADER_FIELDS:
+                    found = element.find(name)
+                    if found is not None and found.get("V") is not None:
+                        facts.header[name] = found.get("V", "")
+                return "header"
+            if tag == DS:
+                facts.signatures += 1
+            return None
+        if self.domain in ("depense", "recette"):
+            if tag == "Bordereau":
+                facts.bordereaux += 1
+                facts.content += 1
+                facts.pieces += sum(1 for child in element if child.tag == "Piece")
+                facts.signatures += sum(1 for child in element if child.tag == DS)
+                return "bordereau"
+            return "domain_header" if isinstance(tag, str) and tag.startswith("EnTete") else None
+        if self.domain == "pj":
+            if tag == "PJ":
+                facts.pjs += 1
+                facts.content += 1
+                return "pj"
+            return "domain_header"
+        if self.domain in ("facture", "marche") and isinstance(tag, str):
+            if not tag.startswith("EnTete"):
+                facts.content += 1
+                return "content"
+        return None
+
+    def _run(self, kind: str, element: etree._Element) -> None:
+        checks = self.on_record.get(kind)
+        if not checks:
+            return
+        record = Record(kind, element, self.xpath, self.domain, self.options.lang)
+        if kind == "bordereau":
+            record.bordereau = _v(element, "BlocBordereau/IdBord")
+        for entry in checks:
+            assert entry.check is not None
+            self.pending.extend(entry.check(record, self.facts))
+
+    def _end_flow(self, element: etree._Element) -> None:
+        record = Record("flow", element, self.facts.root_xpath, None, self.options.lang)
+        for entry in self.on_flow:
+            assert entry.check is not None
+            self.pending.extend(entry.check(record, self.facts))
+
+
+def _v(element: etree._Element, path: str) -> str | None:
+    found = element.find(path)
+    return None if found is None else found.get("V")
+
+
+class Validation:
+    """One validation of one source; iterate it for findings, then read its report."""
+
+    def __init__(self, source: Source, options: Options) -> None:
+        self.source = source
+        self.options = options
+        self.bundle = options.bundle or resolve_bundle(None)
+        self.handler = _FlowHandler(options)
+        self.reader = Reader(
+            source, schema_for=self.bundle.schema_for, limits=options.limits, lang=options.lang
+        )
+        self.findings: list[Finding] = []
+
+    def __iter__(self) -> Iterator[Finding]:
+        lang = self.options.lang
+        for finding in self.reader.read(self.handler):
+            self.findings.append(finding)
+            yield finding
+        result = self.reader.result
+        for error in result.schema_errors or ():
+            finding = schema_finding(error, lang)
+            self.findings.append(finding)
+            yield finding
+        if result.schema_errors_dropped:
+            finding = dropped_finding(result.schema_errors_dropped, lang)
+            self.findings.append(finding)
+            yield finding
+        if result.size > self.options.limits.helios_max_bytes:
+            finding = S.TOO_LARGE.finding(lang, size=result.size)
+            self.findings.append(finding)
+            yield finding
+
+    def report(self) -> Report:
+        """The report, once iteration is over; findings sorted in document order."""
+        facts = self.handler.facts
+        result = self.reader.result
+        ordered = sorted(
+            enumerate(self.findings),
+            key=lambda item: (item[1].line if item[1].line is not None else 0, item[0]),
+        )
+        flow = FlowSummary(
+            root=facts.root,
+            namespace=result.root_namespace,
+            encoding=result.encoding,
+            size=result.size,
+            header=MappingProxyType(dict(facts.header)),
+            nom_fic=facts.nom_fic,
+            domains=tuple(facts.domains),
+            bordereaux=facts.bordereaux,
+            pieces=facts.pieces,
+            pjs=facts.pjs,
+            signatures=facts.signatures,
+        )
+        path = self.source if isinstance(self.source, str) else (
+            os.fspath(self.source) if isinstance(self.source, os.PathLike) else None
+        )
+        return Report(
+            findings=tuple(finding for _index, finding in ordered),
+            flow=flow,
+            schemas=self.bundle.info,
+            path=path,
+            lang=self.options.lang,
+        )

@@ -1,0 +1,687 @@
+"""The one hardened entry point for XML bytes.
+
+Reading is a single streaming pass through libxml2's push parser: no DTD is loaded, no
+entity is resolved, nothing is fetched from the network, text nodes of any size are read
+(``huge_tree``) and elements are released as soon as their record has been handled, so
+memory is bounded by the largest record (a Bordereau or a PJ), not by the file.
+
+A ``<!DOCTYPE`` is refused before parsing starts: PES flows never carry one, and refusing
+it removes every entity-expansion attack at the root.
+
+libxml2's streaming schema validator reports no line numbers.  When a flow fails its XSD,
+the parts of the file where errors appeared are read a second time, one tag at a time, to
+pin each error to its element (line and XPath).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import BinaryIO, Protocol, Union
+
+from lxml import etree
+
+from .errors import InputError
+from .findings import Finding
+from .limits import DEFAULT_LIMITS, Limits
+from .rules import structure as S
+
+Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, BinaryIO]
+Element = etree._Element
+
+PES_ROOTS = frozenset({"PES_Aller", "PES_ACQUIT", "PES_Retour", "PES_ACQUIT_RETOUR"})
+RECORD_DEPTH = 3
+"""Elements at this depth (a Bordereau, a PJ…) are handed over whole, then released."""
+
+NS_PREFIXES = {
+    "http://www.w3.org/2000/09/xmldsig#": "ds",
+    "http://uri.etsi.org/01903/v1.1.1#": "xad",
+    "http://uri.etsi.org/01903/v1.3.2#": "xades",
+}
+
+
+class RecordHandler(Protocol):
+    """Receives the elements down to :data:`RECORD_DEPTH` as the parser meets them.
+
+    ``pending`` is the queue of findings not yet handed out; the reader adds its own.
+    """
+
+    pending: list[Finding]
+
+    def start(self, element: Element, depth: int) -> None: ...
+
+    def end(self, element: Element, depth: int) -> bool:
+        """Handle an element's end; return True to release it (and what came before it)."""
+        ...
+
+
+# --------------------------------------------------------------------------- input
+
+
+@dataclass
+class Input:
+    """An opened source: its name, size when known, and how to read it again."""
+
+    name: str | None
+    size: int | None
+    stream: BinaryIO
+    reopen: Callable[[], BinaryIO] | None
+    owned: bool
+
+    def close(self) -> None:
+        if self.owned:
+            self.stream.close()
+
+
+def open_input(source: Source) -> Input:
+    """Open ``source`` for reading only; raise :class:`InputError` when it cannot be read."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        return Input(None, len(data), io.BytesIO(data), lambda: io.BytesIO(data), True)
+    if isinstance(source, (str, os.PathLike)):
+        path = os.fspath(source)
+        if os.path.isdir(path):
+            raise InputError(f"{path}: is a directory")
+        try:
+            stream = open(path, "rb")  # noqa: SIM115 - closed by Input.close
+            size = os.fstat(stream.fileno()).st_size
+        except FileNotFoundError:
+            raise InputError(f"{path}: no such file") from None
+        except PermissionError:
+            raise InputError(f"{path}: permission denied") from None
+        except OSError as exc:
+            raise InputError(f"{path}: {exc.strerror or exc}") from None
+        return Input(path, size, stream, lambda: open(path, "rb"), True)
+    if hasattr(source, "read"):
+        stream = source
+        name = getattr(source, "name", None)
+        reopen = None
+        start = None
+        try:
+            if stream.seekable():
+                start = stream.tell()
+        except (OSError, ValueError):
+            start = None
+        if start is not None:
+            position = start
+
+            def reopen_stream() -> BinaryIO:
+                stream.seek(position)
+                return stream
+
+            reopen = reopen_stream
+        return Input(name if isinstance(name, str) else None, None, stream, reopen, False)
+    raise InputError(f"cannot read a {type(source).__name__}: give a path, bytes or a binary file")
+
+
+def _chunks(stream: BinaryIO, size: int) -> Iterator[bytes]:
+    while True:
+        try:
+            chunk = stream.read(size)
+        except OSError as exc:
+            raise InputError(f"read error: {exc.strerror or exc}") from None
+        if not chunk:
+            return
+        if not isinstance(chunk, bytes):
+            raise InputError("the file object must be opened in binary mode")
+        yield chunk
+
+
+# --------------------------------------------------------------------------- prolog
+
+_BOMS = (
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\xfe\xff", "UTF-16"),
+    (b"\xff\xfe", "UTF-16"),
+)
+_NO_BOM_WIDE = (
+    (b"\x00\x00\x00<", "UTF-32"),
+    (b"<\x00\x00\x00", "UTF-32"),
+    (b"\x00<\x00", "UTF-16"),
+    (b"<\x00?\x00", "UTF-16"),
+)
+_DECLARATION = re.compile(rb"<\?xml\s[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)[\"']")
+_LATIN1 = {"ISO-8859-1", "ISO8859-1", "LATIN1", "LATIN-1", "L1", "ISO-IR-100", "CP819"}
+_UTF8 = {"UTF-8", "UTF8"}
+_ASCII = {"US-ASCII", "ASCII"}
+
+
+@dataclass(frozen=True)
+class Prolog:
+    """What the first bytes say about the file."""
+
+    encoding: str
+    """Normalised encoding: ``ISO-8859-1``, ``UTF-8``, ``US-ASCII`` or what was declared."""
+    declared: bool
+    bom: bool
+
+
+def _normalise_encoding(name: str) -> str:
+    upper = name.upper().replace("_", "-")
+    if upper in _LATIN1:
+        return "ISO-8859-1"
+    if upper in _UTF8:
+        return "UTF-8"
+    if upper in _ASCII:
+        return "US-ASCII"
+    return name
+
+
+class _Refused(Exception):
+    """The file is refused before parsing; the finding says why."""
+
+    def __init__(self, finding: Finding) -> None:
+        super().__init__(finding.message)
+        self.finding = finding
+
+
+def _read_prolog(head: bytes, lang: str) -> tuple[Prolog, list[Finding]]:
+    findings: list[Finding] = []
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            raise _Refused(S.ENCODING_REFUSED.finding(lang, line=1, value=name))
+    for pattern, name in _NO_BOM_WIDE:
+        if head.startswith(pattern):
+            raise _Refused(S.ENCODING_REFUSED.finding(lang, line=1, value=name))
+    utf8_bom = head.startswith(b"\xef\xbb\xbf")
+    body = head[3:] if utf8_bom else head
+    match = _DECLARATION.match(body)
+    if match:
+        encoding = _normalise_encoding(match.group(1).decode("ascii"))
+    else:
+        encoding = "UTF-8"
+    if utf8_bom and encoding != "UTF-8":
+        findings.append(
+            S.ENCODING_MISMATCH.finding(
+                lang, line=1, encoding=encoding,
+                reason="BOM UTF-8" if lang == "fr" else "UTF-8 byte order mark",
+            )
+        )
+    if encoding == "UTF-8":
+        findings.append(S.UTF8_DECLARED.finding(lang, line=1, value="UTF-8"))
+    elif encoding not in ("ISO-8859-1", "US-ASCII"):
+        findings.append(S.ENCODING_REFUSED.finding(lang, line=1, value=encoding))
+    return Prolog(encoding, match is not None, utf8_bom), findings
+
+
+def _prolog_end(head: bytes) -> int | None:
+    """Offset where the root element starts, or None if ``head`` ends before it.
+
+    Raises :class:`_Refused`-free ``ValueError("doctype")`` when a DOCTYPE comes first.
+    """
+    position = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+    length = len(head)
+    while True:
+        while position < length and head[position] in b" \t\r\n":
+            position += 1
+        if position >= length:
+            return None
+        if head.startswith(b"<?", position):
+            close = head.find(b"?>", position + 2)
+            if close < 0:
+                return None
+            position = close + 2
+        elif head.startswith(b"<!--", position):
+            close = head.find(b"-->", position + 4)
+            if close < 0:
+                return None
+            position = close + 3
+        elif head.startswith(b"<!", position):
+            if length - position < 9:
+                return None
+            raise ValueError("doctype")
+        else:
+            return position
+
+
+# --------------------------------------------------------------------------- schema errors
+
+
+@dataclass(frozen=True)
+class SchemaError:
+    """One libxml2 schema-validation error, located when it could be."""
+
+    message: str
+    type_name: str
+    element: str
+    """Local name of the element the error is about."""
+    line: int | None
+    xpath: str | None
+
+
+_ELEMENT_IN_MESSAGE = re.compile(r"^Element '(?:\{[^}]*\})?([^']+)'")
+
+
+def _error_element(message: str) -> str:
+    match = _ELEMENT_IN_MESSAGE.match(message)
+    return match.group(1) if match else ""
+
+
+def _error_at_end(message: str) -> bool:
+    """True when libxml2 raises this error at the end tag of its element."""
+    if "Missing child element" in message or "Character content" in message:
+        return True
+    if "', attribute '" in message.split(":", 1)[0]:
+        return False
+    return "is not a valid value" in message or "[facet" in message
+
+
+class _PathTracker:
+    """XPath of the current element while events stream by (second pass only)."""
+
+    def __init__(self, root_namespace: str | None) -> None:
+        self.root_namespace = root_namespace
+        self.steps: list[str] = []
+        self.counters: list[dict[str, int]] = [{}]
+
+    def step_name(self, element: Element) -> str:
+        qname = etree.QName(element)
+        if qname.namespace is None:
+            return qname.localname
+        if qname.namespace == self.root_namespace:
+            return f"n:{qname.localname}"
+        prefix = NS_PREFIXES.get(qname.namespace) or element.prefix or "ns"
+        return f"{prefix}:{qname.localname}"
+
+    def start(self, element: Element) -> str:
+        name = self.step_name(element)
+        if self.steps:
+            counter = self.counters[-1]
+            counter[name] = counter.get(name, 0) + 1
+            self.steps.append(f"{name}[{counter[name]}]")
+        else:
+            self.steps.append(name)
+        self.counters.append({})
+        return "/" + "/".join(self.steps)
+
+    def end(self) -> str:
+        path = "/" + "/".join(self.steps)
+        self.steps.pop()
+        self.counters.pop()
+        return path
+
+
+def _split_tags(chunk: bytes) -> Iterator[bytes]:
+    start = 0
+    while True:
+        close = chunk.find(b">", start)
+        if close < 0:
+            if start < len(chunk):
+                yield chunk[start:]
+            return
+        yield chunk[start : close + 1]
+        start = close + 1
+
+
+def _locate_schema_errors(
+    stream: BinaryIO,
+    schema: etree.XMLSchema,
+    windows: set[int],
+    chunk_size: int,
+    root_namespace: str | None,
+    limit: int,
+) -> list[SchemaError]:
+    """Second read: feed the flagged chunks one tag at a time to locate each error."""
+    parser = _make_parser(schema)
+    tracker = _PathTracker(root_namespace)
+    recent: deque[tuple[bool, str, int | None, str]] = deque(maxlen=512)
+    located: list[SchemaError] = []
+    seen = 0
+
+    def drain() -> None:
+        for event, element in parser.read_events():
+            local = etree.QName(element).localname
+            if event == "start":
+                recent.append((False, local, element.sourceline, tracker.start(element)))
+            else:
+                recent.append((True, local, element.sourceline, tracker.end()))
+                element.clear()
+                parent = element.getparent()
+                if parent is not None:
+                    while element.getprevious() is not None:
+                        del parent[0]
+
+    def collect() -> None:
+        nonlocal seen
+        log = parser.feed_error_log
+        for entry in list(log)[seen:]:
+            if entry.domain != etree.ErrorDomains.SCHEMASV or len(located) >= limit:
+                continue
+            element = _error_element(entry.message)
+            at_end = _error_at_end(entry.message)
+            line, xpath = _match_recent(recent, element, at_end)
+            located.append(SchemaError(entry.message, entry.type_name, element, line, xpath))
+        seen = len(log)
+
+    try:
+        for index, chunk in enumerate(_chunks(stream, chunk_size)):
+            pieces = _split_tags(chunk) if index in windows else (chunk,)
+            for piece in pieces:
+                parser.feed(piece)
+                drain()
+                collect()
+        parser.close()
+    except etree.XMLSyntaxError:
+        pass
+    drain()
+    collect()
+    return located
+
+
+def _match_recent(
+    recent: deque[tuple[bool, str, int | None, str]], element: str, at_end: bool
+) -> tuple[int | None, str | None]:
+    fallback: tuple[int | None, str | None] = (None, None)
+    for is_end, local, line, xpath in reversed(recent):
+        if local != element:
+            continue
+        if is_end == at_end:
+            return line, xpath
+        if fallback == (None, None):
+            fallback = (line, xpath)
+    return fallback
+
+
+# --------------------------------------------------------------------------- the pass
+
+
+def _make_parser(schema: etree.XMLSchema | None) -> etree.XMLPullParser:
+    return etree.XMLPullParser(
+        events=("start", "end"),
+        schema=schema,
+        huge_tree=True,
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        remove_comments=True,
+        collect_ids=False,
+    )
+
+
+def _sniff_root(chunks: list[bytes]) -> tuple[str | None, str | None]:
+    """Clark name and namespace of the root element, read from the buffered head."""
+    parser = etree.XMLPullParser(
+        events=("start",), huge_tree=True, resolve_entities=False, no_network=True,
+        load_dtd=False,
+    )
+    try:
+        for chunk in chunks:
+            parser.feed(chunk)
+            for _event, element in parser.read_events():
+                qname = etree.QName(element)
+                return element.tag, qname.namespace
+    except etree.XMLSyntaxError:
+        return None, None
+    return None, None
+
+
+@dataclass
+class ReadResult:
+    """What reading found besides the records and findings: the file's facts."""
+
+    root: str | None = None
+    """Clark name of the root element."""
+    root_namespace: str | None = None
+    encoding: str | None = None
+    size: int = 0
+    schema_checked: bool = False
+    schema_errors: list[SchemaError] | None = None
+    schema_errors_dropped: int = 0
+    complete: bool = False
+    """True when the whole file was read without a fatal error."""
+    fatal: bool = False
+    """True when reading stopped on an error (not well-formed, encoding, depth)."""
+
+
+class Reader:
+    """One streaming read of one source, feeding records to a handler."""
+
+    def __init__(
+        self,
+        source: Source,
+        *,
+        schema_for: Callable[[str], etree.XMLSchema | None] | None = None,
+        limits: Limits = DEFAULT_LIMITS,
+        lang: str = "fr",
+    ) -> None:
+        self.source = source
+        self.schema_for = schema_for
+        self.limits = limits
+        self.lang = lang
+
+        self.result = ReadResult()
+
+    def read(self, handler: RecordHandler) -> Iterator[Finding]:
+        """Read the whole source once, yielding findings as they come.
+
+        Raises :class:`InputError` only when the source cannot be read at all.  The
+        file's facts are in :attr:`result` once the iterator is exhausted.
+        """
+        handle = open_input(self.source)
+        try:
+            yield from self._read(handle, handler)
+        finally:
+            handle.close()
+
+    def _read(self, handle: Input, handler: RecordHandler) -> Iterator[Finding]:
+        lang, limits = self.lang, self.limits
+        result = self.result
+        queue = handler.pending
+        chunks = _chunks(handle.stream, limits.chunk_size)
+        head: list[bytes] = []
+        size = 0
+        for chunk in chunks:
+            head.append(chunk)
+            size += len(chunk)
+            joined = b"".join(head)
+            try:
+                if _prolog_end(joined) is not None:
+                    break
+            except ValueError:
+                queue.append(S.DOCTYPE.finding(lang, line=_line_of(joined, b"<!")))
+                yield from _flush(queue)
+                return
+            if size > limits.max_prolog:
+                queue.append(
+                    S.LIMIT_EXCEEDED.finding(
+                        lang, reason=f"prolog > {limits.max_prolog} bytes", line=1
+                    )
+                )
+                yield from _flush(queue)
+                return
+        head_bytes = b"".join(head)
+        if not head_bytes.strip(b" \t\r\n\x00"):
+            queue.append(S.EMPTY_FILE.finding(lang))
+            yield from _flush(queue)
+            return
+        try:
+            prolog, prolog_findings = _read_prolog(head_bytes, lang)
+        except _Refused as refused:
+            queue.append(refused.finding)
+            yield from _flush(queue)
+            return
+        result.encoding = prolog.encoding
+        queue.extend(prolog_findings)
+
+        root, namespace = _sniff_root(head)
+        result.root, result.root_namespace = root, namespace
+        schema = None
+        if root is not None:
+            local = etree.QName(root).localname
+            if local not in PES_ROOTS:
+                queue.append(S.NOT_PES_ROOT.finding(lang, line=None, value=local))
+            elif self.schema_for is not None:
+                schema = self.schema_for(root)
+                if schema is None:
+                    queue.append(S.NO_SCHEMA_FOR_ROOT.finding(lang, value=local))
+        result.schema_checked = schema is not None
+
+        parser = _make_parser(schema)
+        seen_log = 0
+        raw_schema_errors: list[tuple[int, str, str]] = []
+        windows: set[int] = set()
+        depth = 0
+        max_depth = limits.max_depth
+        start, end = handler.start, handler.end
+        stopped = False
+        fatal = False
+
+        def all_chunks() -> Iterator[bytes]:
+            nonlocal size
+            yield from head
+            for chunk in chunks:
+                size += len(chunk)
+                yield chunk
+
+        index = -1
+        for index, chunk in enumerate(all_chunks()):
+            try:
+                parser.feed(chunk)
+            except etree.XMLSyntaxError:
+                fatal = True
+            for event, element in parser.read_events():
+                if event == "start":
+                    depth += 1
+                    if depth <= RECORD_DEPTH:
+                        start(element, depth)
+                    elif depth > max_depth:
+                        queue.append(
+                            S.TOO_DEEP.finding(lang, line=element.sourceline, limit=max_depth)
+                        )
+                        stopped = result.fatal = True
+                        break
+                else:
+                    if depth <= RECORD_DEPTH and end(element, depth) and depth > 1:
+                        _release(element)
+                    depth -= 1
+            log = parser.feed_error_log
+            if len(log) > seen_log:
+                seen_log = self._classify(log, seen_log, index, raw_schema_errors, windows, queue)
+            if queue:
+                yield from _flush(queue)
+            if fatal or stopped:
+                break
+        if not fatal and not stopped:
+            try:
+                parser.close()
+            except etree.XMLSyntaxError:
+                pass
+            log = parser.feed_error_log
+            if len(log) > seen_log:
+                self._classify(log, seen_log, index + 1, raw_schema_errors, windows, queue)
+            result.complete = not result.fatal
+        result.size = handle.size if handle.size is not None else size
+
+        if schema is not None and raw_schema_errors:
+            result.schema_errors = self._locate(handle, schema, raw_schema_errors, windows, namespace)
+            result.schema_errors_dropped = max(
+                0, len(raw_schema_errors) - limits.max_schema_errors
+            )
+        elif schema is not None:
+            result.schema_errors = []
+        yield from _flush(queue)
+
+    def _classify(
+        self,
+        log: etree._ListErrorLog,
+        seen: int,
+        chunk_index: int,
+        raw_schema_errors: list[tuple[int, str, str]],
+        windows: set[int],
+        queue: list[Finding],
+    ) -> int:
+        lang, result = self.lang, self.result
+        entries = list(log)
+        for entry in entries[seen:]:
+            if entry.domain == etree.ErrorDomains.SCHEMASV:
+                raw_schema_errors.append((chunk_index, entry.message, entry.type_name))
+                windows.update((chunk_index - 1, chunk_index))
+                continue
+            if entry.level < etree.ErrorLevels.ERROR:
+                continue
+            result.fatal = True
+            line, column = entry.line or None, entry.column or None
+            message = entry.message.strip()
+            if entry.type_name in ("ERR_INVALID_ENCODING", "ERR_INVALID_CHAR") or (
+                "encoding" in message.lower() and entry.type_name != "ERR_RESOURCE_LIMIT"
+            ):
+                queue.append(
+                    S.ENCODING_MISMATCH.finding(
+                        lang, line=line, column=column, encoding=result.encoding or "UTF-8",
+                        reason=message, detail=message,
+                    )
+                )
+            elif entry.type_name == "ERR_RESOURCE_LIMIT" and "depth" in message.lower():
+                queue.append(
+                    S.TOO_DEEP.finding(
+                        lang, line=line, column=column, limit=self.limits.max_depth, detail=message
+                    )
+                )
+            elif entry.type_name == "ERR_RESOURCE_LIMIT":
+                queue.append(
+                    S.LIMIT_EXCEEDED.finding(
+                        lang, line=line, column=column, reason=message, detail=message
+                    )
+                )
+            else:
+                queue.append(
+                    S.NOT_WELL_FORMED.finding(
+                        lang, line=line, column=column, reason=message, detail=message
+                    )
+                )
+        return len(entries)
+
+    def _locate(
+        self,
+        handle: Input,
+        schema: etree.XMLSchema,
+        raw: list[tuple[int, str, str]],
+        windows: set[int],
+        namespace: str | None,
+    ) -> list[SchemaError]:
+        limit = self.limits.max_schema_errors
+        if handle.reopen is not None:
+            try:
+                stream = handle.reopen()
+            except OSError:
+                stream = None
+            if stream is not None:
+                try:
+                    located = _locate_schema_errors(
+                        stream, schema, windows, self.limits.chunk_size, namespace, limit
+                    )
+                finally:
+                    if stream is not handle.stream:
+                        stream.close()
+                if len(located) == min(len(raw), limit):
+                    return located
+        return [
+            SchemaError(message, type_name, _error_element(message), None, None)
+            for _index, message, type_name in raw[:limit]
+        ]
+
+
+def _flush(queue: list[Finding]) -> Iterator[Finding]:
+    items = list(queue)
+    queue.clear()
+    yield from items
+
+
+def _release(element: Element) -> None:
+    """Free a handled record and the siblings before it."""
+    element.clear()
+    parent = element.getparent()
+    if parent is not None:
+        while element.getprevious() is not None:
+            del parent[0]
+
+
+def _line_of(data: bytes, needle: bytes) -> int:
+    position = data.find(needle)
+    return data.count(b"\n", 0, max(position, 0)) + 1
