@@ -404,8 +404,8 @@ def _make_parser(schema: etree.XMLSchema | None) -> etree.XMLPullParser:
     )
 
 
-def _sniff_root(chunks: list[bytes]) -> tuple[str | None, str | None]:
-    """Clark name and namespace of the root element, read from the buffered head."""
+def _sniff_root(chunks: list[bytes]) -> tuple[str | None, str | None, int | None]:
+    """Clark name, namespace and line of the root element, read from the buffered head."""
     parser = etree.XMLPullParser(
         events=("start",), huge_tree=True, resolve_entities=False, no_network=True,
         load_dtd=False,
@@ -415,10 +415,10 @@ def _sniff_root(chunks: list[bytes]) -> tuple[str | None, str | None]:
             parser.feed(chunk)
             for _event, element in parser.read_events():
                 qname = etree.QName(element)
-                return element.tag, qname.namespace
+                return element.tag, qname.namespace, element.sourceline
     except etree.XMLSyntaxError:
-        return None, None
-    return None, None
+        return None, None, None
+    return None, None, None
 
 
 @dataclass
@@ -509,13 +509,13 @@ class Reader:
         result.encoding = prolog.encoding
         queue.extend(prolog_findings)
 
-        root, namespace = _sniff_root(head)
+        root, namespace, root_line = _sniff_root(head)
         result.root, result.root_namespace = root, namespace
         schema = None
         if root is not None:
             local = etree.QName(root).localname
             if local not in PES_ROOTS:
-                queue.append(S.NOT_PES_ROOT.finding(lang, line=None, value=local))
+                queue.append(S.NOT_PES_ROOT.finding(lang, line=root_line, value=local))
             elif self.schema_for is not None:
                 schema = self.schema_for(root)
                 if schema is None:
@@ -540,11 +540,14 @@ class Reader:
                 yield chunk
 
         index = -1
+        lines = 1
+        error: etree.XMLSyntaxError | None = None
         for index, chunk in enumerate(all_chunks()):
+            lines += chunk.count(b"\n")
             try:
                 parser.feed(chunk)
-            except etree.XMLSyntaxError:
-                fatal = True
+            except etree.XMLSyntaxError as exc:
+                fatal, error = True, exc
             for event, element in parser.read_events():
                 if event == "start":
                     depth += 1
@@ -570,12 +573,24 @@ class Reader:
         if not fatal and not stopped:
             try:
                 parser.close()
-            except etree.XMLSyntaxError:
-                pass
+            except etree.XMLSyntaxError as exc:
+                error = exc
             log = parser.feed_error_log
             if len(log) > seen_log:
                 self._classify(log, seen_log, index + 1, raw_schema_errors, windows, queue)
-            result.complete = not result.fatal
+        if not result.fatal:
+            # With a schema plugged in, libxml2 may leave its log empty and report a
+            # well-formedness error only through the exception, or not at all.
+            if error is not None and getattr(error, "code", 0) < _SCHEMA_CODES:
+                result.fatal = True
+                queue.append(_syntax_finding(error, lang))
+            elif depth > 0 and not stopped:
+                result.fatal = True
+                queue.append(S.NOT_WELL_FORMED.finding(
+                    lang, line=lines,
+                    reason="fin de fichier prématurée" if lang == "fr" else "premature end of file",
+                ))
+        result.complete = not result.fatal
         result.size = handle.size if handle.size is not None else size
 
         if schema is not None and raw_schema_errors:
@@ -665,6 +680,22 @@ class Reader:
             SchemaError(message, type_name, _error_element(message), None, None)
             for _index, message, type_name in raw[:limit]
         ]
+
+
+_SCHEMA_CODES = 1700
+"""libxml2 error codes from here on are schema errors, not well-formedness errors."""
+_LXML_WRAPPED = re.compile(r'^line \d+: b?["\'](.*)["\']$', re.S)
+
+
+def _syntax_finding(error: etree.XMLSyntaxError, lang: str) -> Finding:
+    message = str(error.msg or error)
+    wrapped = _LXML_WRAPPED.match(message)
+    if wrapped:
+        message = wrapped.group(1)
+    line, column = (error.position if error.position else (error.lineno, 0))
+    return S.NOT_WELL_FORMED.finding(
+        lang, line=line or None, column=column or None, reason=message, detail=message
+    )
 
 
 def _flush(queue: list[Finding]) -> Iterator[Finding]:

@@ -1,0 +1,711 @@
+"""Schema bundles: official DGFiP XSD sets (folder or zip), the embedded default, a registry.
+
+An official bundle is laid out like the DGFiP delivery: ``PES_V2/Rev0/PES_Aller.xsd`` and its
+includes, ``xmldsig/``, ``xades/``, ``xmlenc/``, possibly under one extra top folder. Loading never
+touches the network: every ``schemaLocation`` in the include/import closure of a root schema must
+name a file inside the bundle, and the parser used to compile refuses anything else. Each
+(bundle, root) is compiled once per process, on first use, under a lock.
+
+Version detection, in this order (the first that answers wins):
+
+1. the manifest ``pes-v2-bundle.json`` written by :func:`install_bundle`;
+2. a content fingerprint of the ``PES_V2/`` files of the ``PES_Aller`` closure with all
+   whitespace removed (CRLF/LF and non-breaking spaces do not matter), see ``_FINGERPRINTS``;
+3. the folder or zip name, DGFiP style: ``schemas_pes_v5.30``, ``Schemas_PES 5.3``,
+   ``schemas_pes_5.5_301017`` give ``5.30``, ``5.3``, ``5.5``. An undotted number is read only
+   for the old 4.x packages, digit by digit: ``Schemas_PES_v491_18042016`` is ``4.9.1``, ``v471``
+   is ``4.7.1``; any other undotted number (``v530``: 5.3.0 or 5.30?) gives ``unknown``;
+4. otherwise ``unknown``: never a guess.
+
+Versions compare as tuples of integers: ``5.3 < 5.5 < 5.17 < 5.30``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import hashlib
+import importlib.resources
+import json
+import os
+import re
+import shutil
+import stat
+import tempfile
+import threading
+import zipfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+from lxml import etree
+
+from .errors import BundleError
+from .findings import SchemaInfo
+
+__all__ = [
+    "ENV_DATA_DIR",
+    "ENV_SCHEMAS",
+    "ROOTS",
+    "InstalledBundle",
+    "SchemaBundle",
+    "data_dir",
+    "install_bundle",
+    "installed_bundles",
+    "remove_bundle",
+    "resolve_bundle",
+    "version_from_name",
+    "version_key",
+]
+
+_NS = "http://www.minefi.gouv.fr/cp/helios/pes_v2/Rev0"
+PES_ALLER = f"{{{_NS}/aller}}PES_Aller"
+
+ROOTS: Mapping[str, str] = MappingProxyType(
+    {
+        PES_ALLER: "PES_V2/Rev0/PES_Aller.xsd",
+        f"{{{_NS}/retour}}PES_ACQUIT": "PES_V2/Rev0/PES_V2_Acquit_Autonome.xsd",
+        f"{{{_NS}/retour/v2}}PES_ACQUIT": "PES_V2/Rev0/PES_V2_Acquit_Autonome_V2.xsd",
+        f"{{{_NS}/retour}}PES_Retour": "PES_V2/RETOUR/Rev0/PES_Retour.xsd",
+        f"{{{_NS}/aller/ack}}PES_ACQUIT_RETOUR": "PES_V2/RETOUR/Rev0/PES_V2_Acquit_Retour.xsd",
+    }
+)
+"""Clark name of each supported root element -> its root schema, relative to an official bundle."""
+
+EMBEDDED_ROOTS: Mapping[str, str] = MappingProxyType({PES_ALLER: "PES_Aller.xsd"})
+"""The embedded schema set covers PES_Aller only."""
+
+ENV_SCHEMAS = "PES_V2_SCHEMAS"
+ENV_DATA_DIR = "PES_V2_DATA_DIR"
+MANIFEST = "pes-v2-bundle.json"
+_MARKER = ROOTS[PES_ALLER]
+_XSD = "http://www.w3.org/2001/XMLSchema"
+_REF_TAGS = tuple(f"{{{_XSD}}}{t}" for t in ("include", "import", "redefine", "override"))
+
+_FINGERPRINTS: Mapping[str, str] = MappingProxyType(
+    {
+        "e27d19ef24e4489eb41116a353c56e709747b044e3833a5ab6433019985d318f": "5.17",
+        "0e54156a27690c9f678626c5eafb1ac16412aacef73b5ea4801b5bdc19a56fd9": "5.30",
+    }
+)
+"""SHA-256 of the whitespace-free PES_V2 files of the PES_Aller closure -> version."""
+
+_VERSION_RE = re.compile(r"^\d{1,3}(?:\.\d{1,3}){0,3}$")
+_NAME_RE = re.compile(
+    r"^schemas?[ _-]*pes[ _-]*(?P<v>v)?(?P<num>\d+(?:\.\d+)*)(?:[ _-].*)?$", re.IGNORECASE
+)
+
+# Zip extraction limits: the real bundles are about 100 files and 2 MB.
+ZIP_MAX_MEMBERS = 5_000
+ZIP_MAX_MEMBER_BYTES = 32 * 1024 * 1024
+ZIP_MAX_TOTAL_BYTES = 128 * 1024 * 1024
+
+
+# --------------------------------------------------------------------------------------------
+# Safe loading: closure scan and a resolver that only serves files of the bundle
+# --------------------------------------------------------------------------------------------
+
+
+def _scan_parser() -> Any:
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+
+def _inside(path: Path, base: Path) -> bool:
+    try:
+        path.resolve().relative_to(base.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def _location_target(location: str, including: Path, base: Path) -> Path:
+    """The local file a ``schemaLocation`` names; ValueError for a URL or a path outside."""
+    parts = urlsplit(location)
+    scheme = parts.scheme.lower()
+    if scheme == "file":
+        target = Path(url2pathname(parts.path))
+    elif len(scheme) == 1:  # a Windows drive letter: an absolute path
+        target = Path(location)
+    elif scheme:
+        raise ValueError(f"schemaLocation {location!r} is a URL; loading never uses the network")
+    else:
+        target = including.parent / unquote(location)
+    if not _inside(target, base):
+        raise ValueError(f"schemaLocation {location!r} points outside the bundle")
+    if not target.is_file():
+        raise ValueError(f"schemaLocation {location!r}: no such file in the bundle")
+    return target.resolve()
+
+
+class _BundleResolver(etree.Resolver):  # type: ignore[misc]
+    """Serves files inside the bundle; refuses everything else (URLs, files outside)."""
+
+    def __init__(self, base: Path) -> None:
+        super().__init__()
+        self._base = base
+
+    def resolve(self, url: str, pubid: str | None, context: Any) -> Any:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        path = Path(url2pathname(parts.path)) if scheme == "file" else Path(url)
+        if (scheme not in ("", "file") and len(scheme) != 1) or not _inside(path, self._base):
+            raise BundleError(f"{url}: refused, outside the bundle (no network access)")
+        return self.resolve_filename(str(path), context)
+
+
+class _Bundle:
+    """Where a bundle's files are and how to show them in messages."""
+
+    def __init__(self, base: Path, location: str) -> None:
+        self.base = base.resolve()
+        self.location = location
+
+    def show(self, path: Path | str) -> str:
+        rel = Path(path)
+        with contextlib.suppress(ValueError):
+            rel = Path(path).resolve().relative_to(self.base)
+        return f"{rel.as_posix()} (in {self.location})"
+
+    def closure(self, rel: str) -> list[Path]:
+        """Every file the root schema ``rel`` includes or imports, checked to stay local."""
+        start = (self.base / rel).resolve()
+        if not _inside(start, self.base) or not start.is_file():
+            raise BundleError(f"{self.show(rel)}: missing root schema")
+        seen: dict[Path, None] = {start: None}
+        todo = [start]
+        while todo:
+            current = todo.pop()
+            for target in self._references(current):
+                if target not in seen:
+                    seen[target] = None
+                    todo.append(target)
+        return list(seen)
+
+    def _references(self, path: Path) -> Iterator[Path]:
+        try:
+            doc = etree.parse(str(path), _scan_parser())
+        except (etree.XMLSyntaxError, OSError) as exc:
+            raise BundleError(
+                f"{self.show(path)}: not well-formed XML: {_first_line(exc)}"
+            ) from None
+        _refuse_external_entities(doc, self.show(path))
+        for element in doc.iter(*_REF_TAGS):
+            location = (element.get("schemaLocation") or "").strip()
+            if not location:
+                continue
+            try:
+                yield _location_target(location, path, self.base)
+            except ValueError as exc:
+                line = element.sourceline
+                raise BundleError(f"{self.show(path)}, line {line}: {exc}") from None
+
+    def compile(self, rel: str) -> Any:
+        """Compile the root schema ``rel`` with a parser that cannot reach outside the bundle."""
+        self.closure(rel)
+        parser = _scan_parser()
+        parser.resolvers.add(_BundleResolver(self.base))
+        path = self.base / rel
+        try:
+            return etree.XMLSchema(etree.parse(str(path), parser))
+        except (etree.XMLSchemaParseError, etree.XMLSyntaxError) as exc:
+            raise BundleError(
+                f"{self.show(_error_file(exc, path))}: does not compile: {_first_line(exc)}"
+            ) from None
+
+
+def _refuse_external_entities(doc: Any, shown: str) -> None:
+    dtd = doc.docinfo.internalDTD
+    if dtd is None:
+        return
+    for entity in dtd.iterentities():
+        if entity.system_url:
+            raise BundleError(f"{shown}: declares an external entity ({entity.name}); refused")
+
+
+def _first_error(exc: Exception) -> Any:
+    """libxml2's first error entry (warnings such as "Skipping import" come before it)."""
+    log = list(getattr(exc, "error_log", None) or ())
+    errors = [e for e in log if e.level >= etree.ErrorLevels.ERROR]
+    return (errors or log or [None])[0]
+
+
+def _first_line(exc: Exception) -> str:
+    first = _first_error(exc)
+    if first is not None:
+        return f"line {first.line}: {first.message}".splitlines()[0]
+    return (str(exc).splitlines() or [type(exc).__name__])[0]
+
+
+def _error_file(exc: Exception, default: Path) -> Path:
+    first = _first_error(exc)
+    if first is not None and first.filename and not first.filename.startswith("<"):
+        return Path(first.filename)
+    return default
+
+
+# --------------------------------------------------------------------------------------------
+# Version detection
+# --------------------------------------------------------------------------------------------
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """Sort key of a version string: ``5.3 < 5.17 < 5.30``; ``unknown`` sorts first."""
+    if not _VERSION_RE.match(version):
+        return (-1,)
+    return tuple(int(p) for p in version.split("."))
+
+
+def version_from_name(name: str) -> str:
+    """The version a DGFiP folder or zip name states, or ``unknown`` (see module doc)."""
+    stem = name[:-4] if name.lower().endswith(".zip") else name
+    match = _NAME_RE.match(stem.strip())
+    if not match:
+        return "unknown"
+    num = match.group("num")
+    if "." in num:
+        return num if _VERSION_RE.match(num) else "unknown"
+    if match.group("v") and len(num) == 3 and num.startswith("4"):
+        return ".".join(num)
+    return "unknown"
+
+
+def _fingerprint(bundle: _Bundle, files: list[Path]) -> str:
+    digest = hashlib.sha256()
+    pes = bundle.base / "PES_V2"
+    for path in sorted(files, key=lambda p: p.relative_to(bundle.base).as_posix()):
+        if not _inside(path, pes):
+            continue
+        content = path.read_bytes().replace(b"\xc2\xa0", b"")
+        digest.update(path.relative_to(bundle.base).as_posix().encode() + b"\0")
+        digest.update(re.sub(rb"\s+", b"", content) + b"\0")
+    return digest.hexdigest()
+
+
+def _read_manifest(base: Path) -> str | None:
+    try:
+        data = json.loads((base / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    version = data.get("version") if isinstance(data, dict) else None
+    return version if isinstance(version, str) and _VERSION_RE.match(version) else None
+
+
+def _detect_version(bundle: _Bundle, names: list[str]) -> str:
+    manifest = _read_manifest(bundle.base)
+    if manifest:
+        return manifest
+    known = _FINGERPRINTS.get(_fingerprint(bundle, bundle.closure(_MARKER)))
+    if known:
+        return known
+    for name in names:
+        version = version_from_name(name)
+        if version != "unknown":
+            return version
+    return "unknown"
+
+
+# --------------------------------------------------------------------------------------------
+# Zip extraction
+# --------------------------------------------------------------------------------------------
+
+_EXTRACTED: dict[str, Path] = {}
+_EXTRACT_LOCK = threading.Lock()
+_TMP_ROOT: list[Path] = []
+
+
+def _tmp_root() -> Path:
+    if not _TMP_ROOT:
+        path = Path(tempfile.mkdtemp(prefix="pes-v2-bundles-"))
+        atexit.register(shutil.rmtree, path, True)
+        _TMP_ROOT.append(path)
+    return _TMP_ROOT[0]
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _member_path(info: zipfile.ZipInfo) -> PurePosixPath | None:
+    """The safe relative path of a zip member, None for a directory; ValueError when unsafe."""
+    name = info.filename.replace("\\", "/")
+    if name.startswith("/") or re.match(r"^[A-Za-z]:", name):
+        raise ValueError("absolute path")
+    parts = [p for p in name.split("/") if p not in ("", ".")]
+    if ".." in parts:
+        raise ValueError("path leaves the archive folder ('..')")
+    if stat.S_ISLNK(info.external_attr >> 16):
+        raise ValueError("symbolic link")
+    if info.is_dir() or not parts:
+        return None
+    return PurePosixPath(*parts)
+
+
+def _extract_zip(archive: Path) -> Path:
+    """Extract ``archive`` once per process into a private temp dir keyed by its SHA-256."""
+    key = _sha256_file(archive)
+    with _EXTRACT_LOCK:
+        if key in _EXTRACTED:
+            return _EXTRACTED[key]
+        target = _tmp_root() / key
+        partial = Path(tempfile.mkdtemp(prefix="partial-", dir=_tmp_root()))
+        try:
+            _unzip(archive, partial)
+        except BaseException:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
+        partial.rename(target)
+        _EXTRACTED[key] = target
+        return target
+
+
+def _unzip(archive: Path, dest: Path) -> None:
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            infos = zf.infolist()
+            if len(infos) > ZIP_MAX_MEMBERS:
+                raise BundleError(f"{archive}: more than {ZIP_MAX_MEMBERS} entries; refused")
+            total = 0
+            for info in infos:
+                try:
+                    rel = _member_path(info)
+                except ValueError as exc:
+                    raise BundleError(
+                        f"{archive}: entry {info.filename!r}: {exc}; refused"
+                    ) from None
+                if rel is None:
+                    continue
+                total += _copy_member(zf, info, dest / rel, archive, ZIP_MAX_TOTAL_BYTES - total)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError) as exc:
+        raise BundleError(f"{archive}: unreadable zip: {exc}") from None
+
+
+def _copy_member(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, out: Path, archive: Path, budget: int
+) -> int:
+    limit = min(ZIP_MAX_MEMBER_BYTES, budget)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    written = 0
+    with zf.open(info) as src, out.open("wb") as dst:
+        for chunk in iter(lambda: src.read(1 << 16), b""):
+            written += len(chunk)
+            if written > limit:
+                raise BundleError(
+                    f"{archive}: entry {info.filename!r}: too large once uncompressed; refused"
+                )
+            dst.write(chunk)
+    return written
+
+
+def _find_base(folder: Path) -> Path | None:
+    """``folder`` itself, or its single sub-folder, when it holds ``PES_V2/Rev0/PES_Aller.xsd``."""
+    if (folder / _MARKER).is_file():
+        return folder
+    subdirs = [p for p in folder.iterdir() if p.is_dir() and p.name != "__MACOSX"]
+    if len(subdirs) == 1 and (subdirs[0] / _MARKER).is_file():
+        return subdirs[0]
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# SchemaBundle
+# --------------------------------------------------------------------------------------------
+
+
+class SchemaBundle:
+    """A set of XSD files able to validate some PES V2 roots (official DGFiP bundle or embedded)."""
+
+    kind: str
+    version: str
+    location: str
+
+    def __init__(
+        self, kind: str, version: str, location: str, base: Path, roots: Mapping[str, str]
+    ) -> None:
+        self.kind = kind
+        self.version = version
+        self.location = location
+        self._files = _Bundle(base, location)
+        self._roots = MappingProxyType(dict(roots))
+        self._compiled: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return (
+            f"SchemaBundle(kind={self.kind!r}, version={self.version!r}, "
+            f"location={self.location!r})"
+        )
+
+    @property
+    def base(self) -> Path:
+        """The folder that holds ``PES_V2/`` (for a zip, its private extraction)."""
+        return self._files.base
+
+    @property
+    def roots(self) -> Mapping[str, str]:
+        """Clark name -> root schema (relative to :attr:`base`) of every root this bundle covers."""
+        return self._roots
+
+    @property
+    def info(self) -> SchemaInfo:
+        return SchemaInfo(self.kind, self.version, self.location)
+
+    @classmethod
+    def from_path(cls, path: str | os.PathLike[str]) -> SchemaBundle:
+        """Open an official bundle (folder or ``.zip``); BundleError says which file and why."""
+        source = Path(path).expanduser()
+        if not source.exists():
+            raise BundleError(f"{source}: no such file or directory")
+        key = _cache_key(source)
+        with _BUNDLES_LOCK:
+            cached = _BUNDLES.get(key)
+        if cached is not None:
+            return cached
+        bundle = cls._open(source)
+        with _BUNDLES_LOCK:
+            return _BUNDLES.setdefault(key, bundle)
+
+    @classmethod
+    def _open(cls, source: Path) -> SchemaBundle:
+        if source.is_dir():
+            folder = source
+        elif zipfile.is_zipfile(source):
+            folder = _extract_zip(source)
+        else:
+            raise BundleError(f"{source}: neither a directory nor a zip file")
+        base = _find_base(folder)
+        if base is None:
+            raise BundleError(f"{source}: not a PES V2 schema bundle (no {_MARKER})")
+        location = str(source.resolve())
+        files = _Bundle(base, location)
+        names = [base.name, source.name] if base != folder else [source.name]
+        version = _detect_version(files, names)
+        roots = {root: rel for root, rel in ROOTS.items() if (base / rel).is_file()}
+        return cls("official", version, location, base, roots)
+
+    @classmethod
+    def embedded(cls) -> SchemaBundle:
+        """The schema set written by this project (PES_Aller only)."""
+        with _BUNDLES_LOCK:
+            cached = _BUNDLES.get(("embedded",))
+        if cached is not None:
+            return cached
+        base = _embedded_dir()
+        if not (base / EMBEDDED_ROOTS[PES_ALLER]).is_file():
+            raise BundleError(
+                f"{base}: embedded schema PES_Aller.xsd missing (broken installation)"
+            )
+        bundle = cls("embedded", _embedded_version(base), "embedded", base, EMBEDDED_ROOTS)
+        with _BUNDLES_LOCK:
+            return _BUNDLES.setdefault(("embedded",), bundle)
+
+    def covers(self, root: str) -> bool:
+        """True when this bundle has a schema for the root element ``root`` (Clark name)."""
+        return root in self._roots
+
+    def schema_for(self, root: str) -> Any:
+        """The compiled ``lxml.etree.XMLSchema`` for ``root``, None if not covered; cached."""
+        rel = self._roots.get(root)
+        if rel is None:
+            return None
+        schema = self._compiled.get(root)
+        if schema is None:
+            with self._lock:
+                schema = self._compiled.get(root)
+                if schema is None:
+                    schema = self._files.compile(rel)
+                    self._compiled[root] = schema
+        return schema
+
+    def check(self) -> None:
+        """Compile every covered root now; BundleError on the first that fails."""
+        for root in self._roots:
+            self.schema_for(root)
+
+
+_BUNDLES: dict[tuple[Any, ...], SchemaBundle] = {}
+_BUNDLES_LOCK = threading.Lock()
+
+
+def _cache_key(source: Path) -> tuple[Any, ...]:
+    """A bundle's identity on disk: path, size and mtime of every file (a change reopens it)."""
+    resolved = source.resolve()
+    if resolved.is_dir():
+        return ("dir", str(resolved), _tree_signature(resolved))
+    st = resolved.stat()
+    return ("file", str(resolved), st.st_mtime_ns, st.st_size)
+
+
+def _tree_signature(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for current, dirs, files in os.walk(folder):
+        dirs.sort()
+        for name in sorted(files):
+            path = os.path.join(current, name)
+            with contextlib.suppress(OSError):
+                st = os.stat(path)
+                digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    return digest.hexdigest()
+
+
+def _forget(base: Path) -> None:
+    """Drop cached bundles opened from ``base`` (after install or remove)."""
+    with _BUNDLES_LOCK:
+        for key in [k for k in _BUNDLES if len(k) > 1 and k[1] == str(base.resolve())]:
+            del _BUNDLES[key]
+
+
+_EMBEDDED_STACK = contextlib.ExitStack()
+atexit.register(_EMBEDDED_STACK.close)
+
+
+def _embedded_dir() -> Path:
+    resource = importlib.resources.files("pes_v2.schemas")
+    if isinstance(resource, Path):
+        return resource
+    return Path(_EMBEDDED_STACK.enter_context(importlib.resources.as_file(resource)))
+
+
+def _embedded_version(base: Path) -> str:
+    """The ``version`` attribute of the embedded root schema, if it states one."""
+    try:
+        root = etree.parse(str(base / EMBEDDED_ROOTS[PES_ALLER]), _scan_parser()).getroot()
+    except (etree.XMLSyntaxError, OSError):
+        return "unknown"
+    version = (root.get("version") or "").strip()
+    return version if _VERSION_RE.match(version) else "unknown"
+
+
+# --------------------------------------------------------------------------------------------
+# Registry
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InstalledBundle:
+    """A bundle registered in the user's data directory."""
+
+    version: str
+    path: Path
+    default: bool
+
+
+def data_dir() -> Path:
+    """The user data directory of pes-v2 (``PES_V2_DATA_DIR`` overrides it)."""
+    override = os.environ.get(ENV_DATA_DIR)
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("pes-v2"))
+
+
+def _bundles_dir() -> Path:
+    return data_dir() / "bundles"
+
+
+def _checked_version(version: str) -> str:
+    if not _VERSION_RE.match(version):
+        raise BundleError(f"{version!r}: not a version number (expected e.g. 5.30)")
+    return version
+
+
+def install_bundle(path: str | os.PathLike[str], version: str | None = None) -> SchemaBundle:
+    """Copy a bundle (directory or zip) into the registry under its version and return it.
+
+    Every root schema it holds must compile. ``version`` overrides the detected one and is required
+    when the version is unknown. Installing a version again replaces it.
+    """
+    bundle = SchemaBundle.from_path(path)
+    chosen = _checked_version(version) if version else bundle.version
+    if chosen == "unknown":
+        raise BundleError(f"{path}: version unknown; give it explicitly (--version)")
+    bundle.check()
+    try:
+        return _store(bundle, chosen)
+    except OSError as exc:
+        raise BundleError(f"{_bundles_dir()}: cannot install there: {exc}") from None
+
+
+def _store(bundle: SchemaBundle, chosen: str) -> SchemaBundle:
+    root = _bundles_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".installing-", dir=root))
+    try:
+        _copy_tree(bundle.base, staging)
+        manifest = {"version": chosen, "source": bundle.location}
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        target = root / chosen
+        if target.exists():
+            _forget(target)
+            shutil.rmtree(target)
+        staging.rename(target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return SchemaBundle.from_path(target)
+
+
+def _copy_tree(src: Path, dest: Path) -> None:
+    """Copy regular files and folders only (symbolic links are skipped, never followed)."""
+    for entry in src.iterdir():
+        if entry.is_symlink() or entry.name == MANIFEST:
+            continue
+        if entry.is_dir():
+            (dest / entry.name).mkdir()
+            _copy_tree(entry, dest / entry.name)
+        elif entry.is_file():
+            shutil.copy2(entry, dest / entry.name)
+
+
+def installed_bundles() -> list[InstalledBundle]:
+    """Registered bundles, newest version first; the newest is the default."""
+    root = _bundles_dir()
+    if not root.is_dir():
+        return []
+    found = [
+        p
+        for p in root.iterdir()
+        if p.is_dir() and _VERSION_RE.match(p.name) and (p / _MARKER).is_file()
+    ]
+    found.sort(key=lambda p: version_key(p.name), reverse=True)
+    return [InstalledBundle(p.name, p, i == 0) for i, p in enumerate(found)]
+
+
+def remove_bundle(version: str) -> None:
+    """Unregister the bundle installed under ``version``; BundleError if there is none."""
+    target = _bundles_dir() / _checked_version(version)
+    if not target.is_dir():
+        raise BundleError(f"{version}: no schema bundle installed under this version")
+    _forget(target)
+    shutil.rmtree(target)
+
+
+def resolve_bundle(
+    schemas: str | os.PathLike[str] | SchemaBundle | None = None,
+) -> SchemaBundle:
+    """The bundle to validate with.
+
+    None: ``PES_V2_SCHEMAS`` if set, else the newest installed bundle, else the embedded one.
+    ``"embedded"``: the embedded one. A path: that bundle. A SchemaBundle: itself.
+    """
+    if isinstance(schemas, SchemaBundle):
+        return schemas
+    if schemas is None:
+        env = os.environ.get(ENV_SCHEMAS, "").strip()
+        if env:
+            return resolve_bundle(env)
+        installed = installed_bundles()
+        if installed:
+            return SchemaBundle.from_path(installed[0].path)
+        return SchemaBundle.embedded()
+    if isinstance(schemas, str) and schemas == "embedded":
+        return SchemaBundle.embedded()
+    return SchemaBundle.from_path(schemas)

@@ -1,0 +1,187 @@
+"""Hostile and broken input: a finding (or exit 2), fast, no traceback, no network."""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import pes_v2
+
+PES_NS = "http://www.minefi.gouv.fr/cp/helios/pes_v2/Rev0/aller"
+HEADER = f"""<n:PES_Aller xmlns:n="{PES_NS}"><Enveloppe><Parametres><Version V="2"/>
+<TypFic V="PESALR2"/><NomFic V="x.xml"/></Parametres><Emetteur><Sigle V="M"/>
+<Adresse V="A"/></Emetteur></Enveloppe><EnTetePES><DteStr V="2026-01-01"/>
+<IdPost V="034000"/><IdColl V="21340172201787"/><CodCol V="001"/><CodBud V="01"/>
+</EnTetePES>"""
+
+
+@pytest.fixture()
+def listener() -> Iterator[tuple[int, list[str]]]:
+    """A loopback TCP listener that records every connection made to it."""
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", 0))
+    server.listen(5)
+    server.settimeout(0.2)
+    connections: list[str] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, address = server.accept()
+            except (TimeoutError, OSError):
+                continue
+            connections.append(str(address))
+            conn.close()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1], connections
+    stop.set()
+    thread.join(2)
+    server.close()
+
+
+def _cases(port: int) -> dict[str, tuple[bytes, set[str]]]:
+    laughs = "".join(
+        f'<!ENTITY l{i} "{"&l%d;" % (i - 1) * 10 if i else "lol"}">' for i in range(10)
+    )
+    rng = random.Random(20261122)
+    return {
+        "internal-entity": (
+            f'<!DOCTYPE n:PES_Aller [<!ENTITY e "x">]>{HEADER}&e;</n:PES_Aller>'.encode(),
+            {"PES-XML-004"},
+        ),
+        "external-entity-file": (
+            f'<!DOCTYPE n:PES_Aller [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+            f"{HEADER}&e;</n:PES_Aller>".encode(),
+            {"PES-XML-004"},
+        ),
+        "external-entity-url": (
+            f'<!DOCTYPE n:PES_Aller [<!ENTITY e SYSTEM "http://127.0.0.1:{port}/e">]>'
+            f"{HEADER}&e;</n:PES_Aller>".encode(),
+            {"PES-XML-004"},
+        ),
+        "billion-laughs": (
+            f"<?xml version=\"1.0\"?><!DOCTYPE n:PES_Aller [{laughs}]>{HEADER}&l9;</n:PES_Aller>"
+            .encode(),
+            {"PES-XML-004"},
+        ),
+        "external-dtd-url": (
+            f'<?xml version="1.0"?>\n<!-- a comment first -->\n<!DOCTYPE n:PES_Aller SYSTEM '
+            f'"http://127.0.0.1:{port}/pes.dtd">{HEADER}</n:PES_Aller>'.encode(),
+            {"PES-XML-004"},
+        ),
+        "doctype-after-bom": (
+            b"\xef\xbb\xbf<!DOCTYPE a [<!ENTITY e 'x'>]>" + HEADER.encode() + b"</n:PES_Aller>",
+            {"PES-XML-004"},
+        ),
+        "deep-nesting": (
+            (HEADER + "<a>" * 100_000 + "</a>" * 100_000 + "</n:PES_Aller>").encode(),
+            {"PES-XML-005"},
+        ),
+        "truncated": ((HEADER + "<PES_DepenseAller><Bord").encode(), {"PES-XML-001"}),
+        "random-bytes": (bytes(rng.randrange(256) for _ in range(4096)), {"PES-XML-001"}),
+        "utf16": (
+            ('<?xml version="1.0" encoding="UTF-16"?>' + HEADER + "</n:PES_Aller>").encode(
+                "utf-16"
+            ),
+            {"PES-ENC-001"},
+        ),
+        "utf16-no-bom": (
+            ('<?xml version="1.0" encoding="UTF-16"?>' + HEADER + "</n:PES_Aller>").encode(
+                "utf-16-le"
+            ),
+            {"PES-ENC-001"},
+        ),
+        "empty": (b"", {"PES-XML-002"}),
+        "whitespace-only": (b" \n\t\n", {"PES-XML-002"}),
+        "trailing-garbage": ((HEADER + "</n:PES_Aller><junk/>").encode(), {"PES-XML-001"}),
+    }
+
+
+CASE_NAMES = sorted(_cases(0))
+
+
+@pytest.mark.parametrize("name", CASE_NAMES)
+def test_hostile_input_gives_a_finding_fast_and_offline(
+    name: str, listener: tuple[int, list[str]]
+) -> None:
+    port, connections = listener
+    data, expected = _cases(port)[name]
+    started = time.perf_counter()
+    report = pes_v2.validate(data, schemas="embedded")
+    elapsed = time.perf_counter() - started
+    assert not report.valid
+    assert expected <= set(report.rule_ids()), report.findings
+    assert elapsed < 2.0
+    assert connections == []
+
+
+@pytest.mark.parametrize("name", CASE_NAMES)
+def test_hostile_input_on_the_command_line(
+    name: str, listener: tuple[int, list[str]], tmp_path: Path
+) -> None:
+    port, connections = listener
+    data, expected = _cases(port)[name]
+    path = tmp_path / f"{name}.xml"
+    path.write_bytes(data)
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "pes_v2.cli", "validate", "--schemas", "embedded",
+         "--format", "json", str(path)],
+        capture_output=True, timeout=30, env={**os.environ, "PES_V2_DATA_DIR": str(tmp_path)},
+    )
+    elapsed = time.perf_counter() - started
+    assert done.returncode == 1, done.stderr
+    assert b"Traceback" not in done.stderr + done.stdout
+    for rule in expected:
+        assert rule.encode() in done.stdout
+    assert elapsed < 5.0  # includes interpreter start-up
+    assert connections == []
+    assert path.read_bytes() == data
+
+
+def test_unreadable_paths_exit_2_with_one_line(tmp_path: Path) -> None:
+    cases = [str(tmp_path / "missing.xml")]
+    locked = tmp_path / "locked.xml"
+    locked.write_bytes(b"<a/>")
+    locked.chmod(0)
+    if os.geteuid() != 0:  # root reads anything: the permission case needs a normal user
+        cases.append(str(locked))
+    for path in cases:
+        done = subprocess.run(
+            [sys.executable, "-m", "pes_v2.cli", "validate", path],
+            capture_output=True, timeout=30,
+        )
+        assert done.returncode == 2
+        lines = done.stderr.decode().strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("pes-v2: error:")
+
+
+def test_a_directory_given_to_the_api_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(pes_v2.InputError):
+        pes_v2.validate(tmp_path)
+
+
+def test_ten_megabyte_text_node_is_read(tmp_path: Path) -> None:
+    body = "A" * (10 * 1024 * 1024)
+    data = (
+        '<?xml version="1.0" encoding="ISO-8859-1"?>'
+        + HEADER
+        + f"<PES_PJ><Fichier>{body}</Fichier></PES_PJ></n:PES_Aller>"
+    ).encode()
+    report = pes_v2.validate(data, schemas="embedded")
+    reader_rules = {r for r in report.rule_ids() if r.startswith(("PES-XML", "PES-ENC"))}
+    assert reader_rules == set()
+    assert report.flow.domains == ("pj",)
