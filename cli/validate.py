@@ -28,19 +28,48 @@ def exit_code(outcomes: list[FileOutcome], fail_on: Severity) -> int:
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--schemas", "schemas", metavar="embedded|PATH",
-              help="Schema set: 'embedded', or an official DGFiP bundle (folder or zip). "
-                   "Default: $PES_V2_SCHEMAS, else the newest installed bundle, else embedded.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Report format.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
-              help="Write the report to this file instead of standard output.")
-@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
-              help="Language of messages.")
-@click.option("--profile", type=click.Choice(["default", "strict"]), default="default",
-              show_default=True, help="Rule profile ('strict' adds vendor-lint warnings).")
-@click.option("--fail-on", type=click.Choice(["error", "warning"]), default="error",
-              show_default=True, help="Lowest severity that makes the exit code 1.")
+@click.option(
+    "--schemas",
+    "schemas",
+    metavar="embedded|PATH",
+    help="Schema set: 'embedded', or an official DGFiP bundle (folder or zip). "
+    "Default: $PES_V2_SCHEMAS, else the newest installed bundle, else embedded.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the report to this file instead of standard output.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["fr", "en"]),
+    default="fr",
+    show_default=True,
+    help="Language of messages.",
+)
+@click.option(
+    "--profile",
+    type=click.Choice(["default", "strict"]),
+    default="default",
+    show_default=True,
+    help="Rule profile ('strict' adds vendor-lint warnings).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning"]),
+    default="error",
+    show_default=True,
+    help="Lowest severity that makes the exit code 1.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Text format: show only failing files.")
 def validate(
     paths: tuple[str, ...],
@@ -73,8 +102,13 @@ def validate(
         text = render_json(outcomes, bundle.info)
     else:
         colour = output is None and sys.stdout.isatty()
-        text = render_text(outcomes, lang=lang, quiet=quiet, fail_on=threshold,
-                           style=click.style if colour else _plain)
+        text = render_text(
+            outcomes,
+            lang=lang,
+            quiet=quiet,
+            fail_on=threshold,
+            style=click.style if colour else _plain,
+        )
     if output:
         try:
             with open(output, "w", encoding="utf-8") as stream:

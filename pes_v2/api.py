@@ -13,7 +13,6 @@ from .limits import DEFAULT_LIMITS, Limits
 from .xmlio import Source
 
 
-
 def _options(
     schemas: str | os.PathLike[str] | SchemaBundle | None,
     profile: str,

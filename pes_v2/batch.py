@@ -9,6 +9,7 @@ import traceback
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO, cast
 
 from .api import validate
 from .bundles import SchemaBundle
@@ -53,9 +54,9 @@ def expand_paths(paths: Iterable[str]) -> Iterator[str]:
             raise InputError(f"{path}: no such file or directory")
 
 
-def _spooled_stdin() -> tempfile.SpooledTemporaryFile[bytes]:
+def _spooled_stdin() -> BinaryIO:
     """Standard input, spooled so that it can be read twice (to locate XSD errors)."""
-    spool: tempfile.SpooledTemporaryFile[bytes] = tempfile.SpooledTemporaryFile(max_size=64 << 20)
+    spool = cast(BinaryIO, tempfile.SpooledTemporaryFile(max_size=64 << 20))  # noqa: SIM115
     while chunk := sys.stdin.buffer.read(1 << 16):
         spool.write(chunk)
     spool.seek(0)
@@ -73,14 +74,14 @@ def validate_file(
     """Validate one path (``-`` is standard input) and contain every failure in the outcome."""
     try:
         if path == STDIN:
-            with _spooled_stdin() as spool:
+            with _spooled_stdin() as spool:  # anonymous, deleted on close
                 report = validate(spool, schemas=schemas, profile=profile, lang=lang, limits=limits)
         else:
             report = validate(path, schemas=schemas, profile=profile, lang=lang, limits=limits)
         return FileOutcome(path, report)
     except PesError as exc:
         return FileOutcome(path, error=str(exc))
-    except Exception as exc:  # noqa: BLE001 - one file's bug must not stop the others
+    except Exception as exc:
         where = traceback.extract_tb(exc.__traceback__)[-1]
         return FileOutcome(
             path,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 from lxml import etree
 
@@ -13,10 +14,10 @@ from . import rules
 from .bundles import SchemaBundle, resolve_bundle
 from .findings import Finding, FlowSummary, Report
 from .limits import DEFAULT_LIMITS, Limits
-from .records import FlowFacts, Record
+from .records import FlowFacts, Record, relative_xpath
 from .rules import structure as S
 from .rules.registry import checks_on
-from .xmlio import NS_PREFIXES, Reader, Source
+from .xmlio import NS_PREFIXES, Element, Reader, Source
 from .xsd_findings import dropped_finding, schema_finding
 
 rules.load()
@@ -33,7 +34,10 @@ DOMAINS = {
 }
 HEADER_FIELDS = ("IdPost", "LibellePoste", "IdColl", "FinJur", "CodCol", "CodBud", "LibelleColBud")
 UNCHECKED_BY_EMBEDDED = ("PES_Facture", "PES_Marche")
-KEPT_WHOLE = ("Enveloppe[1]", "EnTetePES[1]")
+KEPT_WHOLE = ("Enveloppe[1]", "EnTetePES[1]", "ds:Signature[1]")
+ID_NAMESPACES = (None, "http://www.w3.org/2000/09/xmldsig#", "http://uri.etsi.org/01903/v1.1.1#")
+"""Where an ``Id`` attribute is an xs:ID in the PES schemas (PES elements, XML-DSig, XAdES)."""
+_WITH_ID = etree.XPath("descendant-or-self::*[@Id]")
 
 
 @dataclass
@@ -57,6 +61,10 @@ class _FlowHandler:
     counters: list[dict[str, int]] = field(default_factory=lambda: [{}])
     root_namespace: str | None = None
     domain: str | None = None
+    check_ids: bool = False
+    """True when a schema validates the flow: duplicate xs:ID values are then reported here,
+    since libxml2's streaming validator does not detect them."""
+    ids: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         profile = self.options.profile
@@ -66,16 +74,16 @@ class _FlowHandler:
         }
         self.on_flow = checks_on("flow", profile)
 
-    def _step(self, element: etree._Element) -> str:
+    def _step(self, element: Element) -> str:
         qname = etree.QName(element)
         if qname.namespace is None:
-            return qname.localname
+            return str(qname.localname)
         if not self.steps or qname.namespace == self.root_namespace:
             return f"n:{qname.localname}" if qname.namespace else qname.localname
         prefix = NS_PREFIXES.get(qname.namespace) or element.prefix or "ns"
         return f"{prefix}:{qname.localname}"
 
-    def start(self, element: etree._Element, depth: int) -> None:
+    def start(self, element: Element, depth: int) -> None:
         if depth == 1:
             qname = etree.QName(element)
             self.root_namespace = qname.namespace
@@ -84,6 +92,8 @@ class _FlowHandler:
             self.steps.append(self._step(element))
             self.facts.root_xpath = "/" + self.steps[0]
             self.counters.append({})
+            if self.check_ids:
+                self._check_ids((element,))
             return
         name = self._step(element)
         counter = self.counters[-1]
@@ -100,7 +110,9 @@ class _FlowHandler:
             if local in UNCHECKED_BY_EMBEDDED and bundle is not None and bundle.kind == "embedded":
                 self.pending.append(
                     S.NOT_CHECKED_BY_EMBEDDED.finding(
-                        self.options.lang, line=element.sourceline, xpath=self.xpath,
+                        self.options.lang,
+                        line=element.sourceline,
+                        xpath=self.xpath,
                         element=local,
                     )
                 )
@@ -109,9 +121,11 @@ class _FlowHandler:
     def xpath(self) -> str:
         return "/" + "/".join(self.steps)
 
-    def end(self, element: etree._Element, depth: int) -> bool:
+    def end(self, element: Element, depth: int) -> bool:
         # Header blocks are small and read whole at their end: keep their children until then.
         release = depth == 2 or (depth == 3 and self.steps[1] not in KEPT_WHOLE)
+        if self.check_ids and depth > 1:
+            self._check_ids(_WITH_ID(element) if depth == 3 else (element,))
         if depth == 1:
             self._end_flow(element)
         else:
@@ -124,7 +138,32 @@ class _FlowHandler:
             self.domain = None
         return release
 
-    def _record_kind(self, element: etree._Element, depth: int) -> str | None:
+    def _check_ids(self, elements: Iterable[Element]) -> None:
+        for element in elements:
+            identifier = element.get("Id")
+            if identifier is None or etree.QName(element).namespace not in ID_NAMESPACES + (
+                self.root_namespace,
+            ):
+                continue
+            if identifier in self.ids:
+                label = f"{etree.QName(element).localname}/@Id"
+                self.pending.append(
+                    S.XSD_DUPLICATE_ID.finding(
+                        self.options.lang, line=element.sourceline, value=identifier,
+                        xpath=self._xpath_within(element), element=label,
+                    )
+                )
+            else:
+                self.ids.add(identifier)
+
+    def _xpath_within(self, element: Element) -> str:
+        """XPath of ``element`` inside the record being handled (at the current depth)."""
+        record = element
+        while _depth_of(record) > len(self.steps):
+            record = record.getparent()
+        return relative_xpath(record, self.xpath, element)
+
+    def _record_kind(self, element: Element, depth: int) -> str | None:
         tag = element.tag
         facts = self.facts
         if depth == 2:
@@ -155,13 +194,12 @@ class _FlowHandler:
                 facts.content += 1
                 return "pj"
             return "domain_header"
-        if self.domain in ("facture", "marche") and isinstance(tag, str):
-            if not tag.startswith("EnTete"):
-                facts.content += 1
-                return "content"
+        if self.domain in ("facture", "marche") and not str(tag).startswith("EnTete"):
+            facts.content += 1
+            return "content"
         return None
 
-    def _run(self, kind: str, element: etree._Element) -> None:
+    def _run(self, kind: str, element: Element) -> None:
         checks = self.on_record.get(kind)
         if not checks:
             return
@@ -172,14 +210,23 @@ class _FlowHandler:
             assert entry.check is not None
             self.pending.extend(entry.check(record, self.facts))
 
-    def _end_flow(self, element: etree._Element) -> None:
+    def _end_flow(self, element: Element) -> None:
         record = Record("flow", element, self.facts.root_xpath, None, self.options.lang)
         for entry in self.on_flow:
             assert entry.check is not None
             self.pending.extend(entry.check(record, self.facts))
 
 
-def _v(element: etree._Element, path: str) -> str | None:
+def _depth_of(element: Element) -> int:
+    depth = 1
+    parent = element.getparent()
+    while parent is not None:
+        depth += 1
+        parent = parent.getparent()
+    return depth
+
+
+def _v(element: Element, path: str) -> str | None:
     found = element.find(path)
     return None if found is None else found.get("V")
 
@@ -193,9 +240,14 @@ class Validation:
         self.bundle = options.bundle or resolve_bundle(None)
         self.handler = _FlowHandler(options)
         self.reader = Reader(
-            source, schema_for=self.bundle.schema_for, limits=options.limits, lang=options.lang
+            source, schema_for=self._schema_for, limits=options.limits, lang=options.lang
         )
         self.findings: list[Finding] = []
+
+    def _schema_for(self, root: str) -> Any:
+        schema = self.bundle.schema_for(root)
+        self.handler.check_ids = schema is not None
+        return schema
 
     def __iter__(self) -> Iterator[Finding]:
         lang = self.options.lang
@@ -237,8 +289,10 @@ class Validation:
             pjs=facts.pjs,
             signatures=facts.signatures,
         )
-        path = self.source if isinstance(self.source, str) else (
-            os.fspath(self.source) if isinstance(self.source, os.PathLike) else None
+        path = (
+            self.source
+            if isinstance(self.source, str)
+            else (os.fspath(self.source) if isinstance(self.source, os.PathLike) else None)
         )
         return Report(
             findings=tuple(finding for _index, finding in ordered),

@@ -8,10 +8,8 @@ from typing import Any
 from lxml import etree
 
 from .findings import Finding
-from .rules.registry import Rule  # noqa: TC001
-from .xmlio import NS_PREFIXES
-
-Element = etree._Element
+from .rules.registry import Rule
+from .xmlio import NS_PREFIXES, Element
 
 
 def value_of(element: Element | None, path: str) -> str | None:
@@ -43,7 +41,7 @@ def relative_xpath(record: Element, record_xpath: str, element: Element) -> str:
 def _step_name(element: Element) -> str:
     qname = etree.QName(element)
     if qname.namespace is None:
-        return qname.localname
+        return str(qname.localname)
     prefix = NS_PREFIXES.get(qname.namespace) or element.prefix or "ns"
     return f"{prefix}:{qname.localname}"
 
@@ -64,8 +62,13 @@ class Record:
         return relative_xpath(self.element, self.xpath, element)
 
     def finding(
-        self, rule: Rule, element: Element | None = None, *, value: str | None = None,
-        piece: str | None = None, **params: Any,
+        self,
+        rule: Rule,
+        element: Element | None = None,
+        *,
+        value: str | None = None,
+        piece: str | None = None,
+        **params: Any,
     ) -> Finding:
         """A finding of ``rule`` located at ``element`` (the record itself by default)."""
         target = self.element if element is None else element

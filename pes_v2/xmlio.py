@@ -21,7 +21,7 @@ import re
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO, Protocol, Union
+from typing import Any, BinaryIO, Protocol, TypeAlias, Union
 
 from lxml import etree
 
@@ -31,7 +31,8 @@ from .limits import DEFAULT_LIMITS, Limits
 from .rules import structure as S
 
 Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, BinaryIO]
-Element = etree._Element
+Element: TypeAlias = Any
+"""An lxml element (lxml ships no type information)."""
 
 PES_ROOTS = frozenset({"PES_Aller", "PES_ACQUIT", "PES_Retour", "PES_ACQUIT_RETOUR"})
 RECORD_DEPTH = 3
@@ -87,15 +88,15 @@ def open_input(source: Source) -> Input:
         if os.path.isdir(path):
             raise InputError(f"{path}: is a directory")
         try:
-            stream = open(path, "rb")  # noqa: SIM115 - closed by Input.close
-            size = os.fstat(stream.fileno()).st_size
+            opened: BinaryIO = open(path, "rb")  # noqa: SIM115 - closed by Input.close
+            size = os.fstat(opened.fileno()).st_size
         except FileNotFoundError:
             raise InputError(f"{path}: no such file") from None
         except PermissionError:
             raise InputError(f"{path}: permission denied") from None
         except OSError as exc:
             raise InputError(f"{path}: {exc.strerror or exc}") from None
-        return Input(path, size, stream, lambda: open(path, "rb"), True)
+        return Input(path, size, opened, lambda: open(path, "rb"), True)
     if hasattr(source, "read"):
         stream = source
         name = getattr(source, "name", None)
@@ -191,14 +192,13 @@ def _read_prolog(head: bytes, lang: str) -> tuple[Prolog, list[Finding]]:
     utf8_bom = head.startswith(b"\xef\xbb\xbf")
     body = head[3:] if utf8_bom else head
     match = _DECLARATION.match(body)
-    if match:
-        encoding = _normalise_encoding(match.group(1).decode("ascii"))
-    else:
-        encoding = "UTF-8"
+    encoding = _normalise_encoding(match.group(1).decode("ascii")) if match else "UTF-8"
     if utf8_bom and encoding != "UTF-8":
         findings.append(
             S.ENCODING_MISMATCH.finding(
-                lang, line=1, encoding=encoding,
+                lang,
+                line=1,
+                encoding=encoding,
                 reason="BOM UTF-8" if lang == "fr" else "UTF-8 byte order mark",
             )
         )
@@ -282,7 +282,7 @@ class _PathTracker:
     def step_name(self, element: Element) -> str:
         qname = etree.QName(element)
         if qname.namespace is None:
-            return qname.localname
+            return str(qname.localname)
         if qname.namespace == self.root_namespace:
             return f"n:{qname.localname}"
         prefix = NS_PREFIXES.get(qname.namespace) or element.prefix or "ns"
@@ -407,7 +407,10 @@ def _make_parser(schema: etree.XMLSchema | None) -> etree.XMLPullParser:
 def _sniff_root(chunks: list[bytes]) -> tuple[str | None, str | None, int | None]:
     """Clark name, namespace and line of the root element, read from the buffered head."""
     parser = etree.XMLPullParser(
-        events=("start",), huge_tree=True, resolve_entities=False, no_network=True,
+        events=("start",),
+        huge_tree=True,
+        resolve_entities=False,
+        no_network=True,
         load_dtd=False,
     )
     try:
@@ -586,18 +589,23 @@ class Reader:
                 queue.append(_syntax_finding(error, lang))
             elif depth > 0 and not stopped:
                 result.fatal = True
-                queue.append(S.NOT_WELL_FORMED.finding(
-                    lang, line=lines,
-                    reason="fin de fichier prématurée" if lang == "fr" else "premature end of file",
-                ))
+                queue.append(
+                    S.NOT_WELL_FORMED.finding(
+                        lang,
+                        line=lines,
+                        reason="fin de fichier prématurée"
+                        if lang == "fr"
+                        else "premature end of file",
+                    )
+                )
         result.complete = not result.fatal
         result.size = handle.size if handle.size is not None else size
 
         if schema is not None and raw_schema_errors:
-            result.schema_errors = self._locate(handle, schema, raw_schema_errors, windows, namespace)
-            result.schema_errors_dropped = max(
-                0, len(raw_schema_errors) - limits.max_schema_errors
+            result.schema_errors = self._locate(
+                handle, schema, raw_schema_errors, windows, namespace
             )
+            result.schema_errors_dropped = max(0, len(raw_schema_errors) - limits.max_schema_errors)
         elif schema is not None:
             result.schema_errors = []
         yield from _flush(queue)
@@ -628,8 +636,12 @@ class Reader:
             ):
                 queue.append(
                     S.ENCODING_MISMATCH.finding(
-                        lang, line=line, column=column, encoding=result.encoding or "UTF-8",
-                        reason=message, detail=message,
+                        lang,
+                        line=line,
+                        column=column,
+                        encoding=result.encoding or "UTF-8",
+                        reason=message,
+                        detail=message,
                     )
                 )
             elif entry.type_name == "ERR_RESOURCE_LIMIT" and "depth" in message.lower():
@@ -692,7 +704,7 @@ def _syntax_finding(error: etree.XMLSyntaxError, lang: str) -> Finding:
     wrapped = _LXML_WRAPPED.match(message)
     if wrapped:
         message = wrapped.group(1)
-    line, column = (error.position if error.position else (error.lineno, 0))
+    line, column = error.position if error.position else (error.lineno, 0)
     return S.NOT_WELL_FORMED.finding(
         lang, line=line or None, column=column or None, reason=message, detail=message
     )

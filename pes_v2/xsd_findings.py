@@ -10,21 +10,29 @@ from .rules.registry import Rule
 from .xmlio import SchemaError
 
 _PREFIX = r"^Element '(?:\{[^}]*\})?(?P<element>[^']+)'(?:, attribute '(?P<attribute>[^']+)')?: "
-_FACET = re.compile(_PREFIX + r"\[facet '(?P<facet>\w+)'\] The value '(?P<value>.*?)' (?P<rest>.*)$", re.S)
-_DATATYPE = re.compile(
-    _PREFIX + r"'(?P<value>.*?)' is not a valid value of the (?:\w+ )?type '(?P<type>[^']+)'\.", re.S
+_FACET = re.compile(
+    _PREFIX + r"\[facet '(?P<facet>\w+)'\] The value '(?P<value>.*?)' (?P<rest>.*)$", re.S
 )
-_REQUIRED_ATTRIBUTE = re.compile(_PREFIX + r"The attribute '(?P<missing>[^']+)' is required but missing\.")
+_DATATYPE = re.compile(
+    _PREFIX + r"'(?P<value>.*?)' is not a valid value of the (?:\w+ )?type '(?P<type>[^']+)'\.",
+    re.S,
+)
+_REQUIRED_ATTRIBUTE = re.compile(
+    _PREFIX + r"The attribute '(?P<missing>[^']+)' is required but missing\."
+)
 _NOT_ALLOWED_ATTRIBUTE = re.compile(_PREFIX + r"The attribute '(?P<extra>[^']+)' is not allowed\.")
 _MISSING_CHILD = re.compile(
     _PREFIX + r"Missing child element\(s\)\. Expected is (?:one of )?\( (?P<expected>.*) \)\.", re.S
 )
 _UNEXPECTED = re.compile(
-    _PREFIX + r"This element is not expected\.(?: Expected is (?:one of )?\( (?P<expected>.*) \)\.)?",
+    _PREFIX
+    + r"This element is not expected\.(?: Expected is (?:one of )?\( (?P<expected>.*) \)\.)?",
     re.S,
 )
 _NO_DECLARATION = re.compile(_PREFIX + r"No matching global declaration")
-_DUPLICATE_ID = re.compile(_PREFIX + r"(?:.*)[Dd]uplicate (?:key-sequence|ID|value) ?'?(?P<value>[^']*)'?")
+_DUPLICATE_ID = re.compile(
+    _PREFIX + r"(?:.*)[Dd]uplicate (?:key-sequence|ID|value) ?'?(?P<value>[^']*)'?"
+)
 _ENUMERATION_SET = re.compile(r"is not an element of the set \{(?P<set>.*)\}")
 _CLARK = re.compile(r"\{[^}]*\}")
 
@@ -49,7 +57,10 @@ _TYPE_WORDS = {
     "integer": ("nombre entier attendu", "integer expected"),
     "boolean": ("booléen 0/1 attendu", "boolean 0/1 expected"),
     "base64": ("contenu base64 attendu", "base64 content expected"),
-    "id": ("identifiant XML (xs:ID) attendu : commence par une lettre", "XML identifier (xs:ID) expected: starts with a letter"),
+    "id": (
+        "identifiant XML (xs:ID) attendu : commence par une lettre",
+        "XML identifier (xs:ID) expected: starts with a letter",
+    ),
 }
 
 
@@ -79,8 +90,10 @@ def _facet_reason(facet: str, rest: str, lang: str) -> str:
     words = _FACET_WORDS.get(facet)
     label = _pick(words, lang) if words else facet
     numbers = re.findall(r"'([^']*)'", rest)
-    return f"{label} : {numbers[-1]}" if numbers and lang != "en" else (
-        f"{label}: {numbers[-1]}" if numbers else label
+    return (
+        f"{label} : {numbers[-1]}"
+        if numbers and lang != "en"
+        else (f"{label}: {numbers[-1]}" if numbers else label)
     )
 
 
@@ -101,7 +114,10 @@ def schema_finding(error: SchemaError, lang: str) -> Finding:
             params = {"element": label, "expected": members["set"] if members else "?"}
         else:
             rule = S.XSD_VALUE
-            params = {"element": label, "reason": _facet_reason(match["facet"], match["rest"], lang)}
+            params = {
+                "element": label,
+                "reason": _facet_reason(match["facet"], match["rest"], lang),
+            }
     elif match := _DATATYPE.match(message):
         value = match["value"]
         label = _element_label(match["element"], match["attribute"])
@@ -137,7 +153,8 @@ def schema_finding(error: SchemaError, lang: str) -> Finding:
 def dropped_finding(count: int, lang: str) -> Finding:
     """The closing finding when more XSD errors were found than are listed."""
     reason = (
-        f"{count} autres erreurs de schéma non listées" if lang != "en"
+        f"{count} autres erreurs de schéma non listées"
+        if lang != "en"
         else f"{count} more schema errors not listed"
     )
     return S.XSD_OTHER.finding(lang, element="…", reason=reason)

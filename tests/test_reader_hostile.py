@@ -53,9 +53,7 @@ def listener() -> Iterator[tuple[int, list[str]]]:
 
 
 def _cases(port: int) -> dict[str, tuple[bytes, set[str]]]:
-    laughs = "".join(
-        f'<!ENTITY l{i} "{"&l%d;" % (i - 1) * 10 if i else "lol"}">' for i in range(10)
-    )
+    laughs = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10 if i else "lol"}">' for i in range(10))
     rng = random.Random(20261122)
     return {
         "internal-entity": (
@@ -73,8 +71,7 @@ def _cases(port: int) -> dict[str, tuple[bytes, set[str]]]:
             {"PES-XML-004"},
         ),
         "billion-laughs": (
-            f"<?xml version=\"1.0\"?><!DOCTYPE n:PES_Aller [{laughs}]>{HEADER}&l9;</n:PES_Aller>"
-            .encode(),
+            f'<?xml version="1.0"?><!DOCTYPE n:PES_Aller [{laughs}]>{HEADER}&l9;</n:PES_Aller>'.encode(),
             {"PES-XML-004"},
         ),
         "external-dtd-url": (
@@ -138,9 +135,20 @@ def test_hostile_input_on_the_command_line(
     path.write_bytes(data)
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "pes_v2.cli", "validate", "--schemas", "embedded",
-         "--format", "json", str(path)],
-        capture_output=True, timeout=30, env={**os.environ, "PES_V2_DATA_DIR": str(tmp_path)},
+        [
+            sys.executable,
+            "-m",
+            "pes_v2.cli",
+            "validate",
+            "--schemas",
+            "embedded",
+            "--format",
+            "json",
+            str(path),
+        ],
+        capture_output=True,
+        timeout=30,
+        env={**os.environ, "PES_V2_DATA_DIR": str(tmp_path)},
     )
     elapsed = time.perf_counter() - started
     assert done.returncode == 1, done.stderr
@@ -162,7 +170,8 @@ def test_unreadable_paths_exit_2_with_one_line(tmp_path: Path) -> None:
     for path in cases:
         done = subprocess.run(
             [sys.executable, "-m", "pes_v2.cli", "validate", path],
-            capture_output=True, timeout=30,
+            capture_output=True,
+            timeout=30,
         )
         assert done.returncode == 2
         lines = done.stderr.decode().strip().splitlines()

@@ -68,7 +68,9 @@ def _verdict(outcome: FileOutcome, words: dict[str, str], style: Style) -> str:
         return f"{style('✘', fg='red')} {outcome.path} : {label} — {outcome.error}"
     counts = f"{len(report.errors)} {words['errors']}, {len(report.warnings)} {words['warnings']}"
     flow = report.flow
-    facts = f"{flow.root or '?'}, {flow.bordereaux} {words['bordereaux']}, {flow.pjs} {words['pjs']}"
+    facts = (
+        f"{flow.root or '?'}, {flow.bordereaux} {words['bordereaux']}, {flow.pjs} {words['pjs']}"
+    )
     if report.valid:
         return f"{style('✔', fg='green')} {outcome.path} : {words['valid']} ({facts}; {counts})"
     return f"{style('✘', fg='red')} {outcome.path} : {words['invalid']} ({facts}; {counts})"
@@ -93,7 +95,9 @@ def render_text(
             out.extend(_finding_lines(finding, words, style))
     if len(outcomes) > 1:
         invalid = sum(1 for o in outcomes if o.fails(Severity.ERROR))
-        out.append(words["summary"].format(
-            files=len(outcomes), valid=len(outcomes) - invalid, invalid=invalid
-        ))
+        out.append(
+            words["summary"].format(
+                files=len(outcomes), valid=len(outcomes) - invalid, invalid=invalid
+            )
+        )
     return "\n".join(out) + ("\n" if out else "")

@@ -18,8 +18,12 @@ from .registry import rule
         "The flow holds no bordereau, no attachment, no marché and no facture: "
         "Hélios never acknowledges such a flow.",
     ),
-    severity=Severity.ERROR, scope=Scope.FLUX, ack="ERREUR_FLUX_VIDE", rejects="flux",
-    source="pes-rules §1.6 (S²LOW isPESEmpty; ACK code ERREUR_FLUX_VIDE)", on="flow",
+    severity=Severity.ERROR,
+    scope=Scope.FLUX,
+    ack="ERREUR_FLUX_VIDE",
+    rejects="flux",
+    source="pes-rules §1.6 (S²LOW isPESEmpty; ACK code ERREUR_FLUX_VIDE)",
+    on="flow",
 )
 def empty_flow(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """A PES_Aller with no bordereau, PJ, marché or facture is never acknowledged."""

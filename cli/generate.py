@@ -1,0 +1,132 @@
+"""``pes-v2 generate``: write a synthetic, correct (or mutated) PES_Aller flow."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from pes_v2.testing import MUTATIONS, FlowSpec, build_flow, mutate, write_flow
+
+__all__ = ["generate"]
+
+
+@click.command("generate")
+@click.option(
+    "--depense",
+    type=click.IntRange(0, 9_999_999),
+    default=1,
+    show_default=True,
+    help="Number of dépense bordereaux.",
+)
+@click.option(
+    "--recette",
+    type=click.IntRange(0, 9_999_999),
+    default=0,
+    show_default=True,
+    help="Number of recette bordereaux.",
+)
+@click.option(
+    "--pieces",
+    type=click.IntRange(1, 99_999),
+    default=3,
+    show_default=True,
+    help="Pieces per bordereau.",
+)
+@click.option(
+    "--lines",
+    type=click.IntRange(1, 999_999),
+    default=2,
+    show_default=True,
+    help="Lines per piece.",
+)
+@click.option(
+    "--pj",
+    type=click.IntRange(0, 9_999_999),
+    default=0,
+    show_default=True,
+    help="Number of PES_PJ attachments.",
+)
+@click.option(
+    "--pj-size",
+    type=click.IntRange(1),
+    default=2000,
+    show_default=True,
+    help="Size of each attachment in bytes, before gzip and base64.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same bytes.")
+@click.option(
+    "--encoding",
+    type=click.Choice(["iso-8859-1", "utf-8"], case_sensitive=False),
+    default="iso-8859-1",
+    show_default=True,
+)
+@click.option(
+    "--target-mb",
+    type=click.FloatRange(0, min_open=True),
+    default=None,
+    help="Add bordereaux until the flow reaches about this many MB (10^6 bytes).",
+)
+@click.option(
+    "--mutate",
+    "mutation",
+    type=click.Choice(sorted(MUTATIONS)),
+    default=None,
+    help="Introduce one known defect (see the mutation catalogue).",
+)
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default="-",
+    show_default=True,
+    help="Output file, '-' for stdout.",
+)
+def generate(
+    depense: int,
+    recette: int,
+    pieces: int,
+    lines: int,
+    pj: int,
+    pj_size: int,
+    seed: int,
+    encoding: str,
+    target_mb: float | None,
+    mutation: str | None,
+    out: str,
+) -> None:
+    """Generate a synthetic PES_Aller flow, valid against the DGFiP XSD and the business
+    rules, or carrying exactly one defect with --mutate."""
+    try:
+        spec = FlowSpec(
+            seed=seed,
+            depense=depense,
+            recette=recette,
+            pieces=pieces,
+            lines=lines,
+            pj=pj,
+            pj_size=pj_size,
+            encoding=encoding,
+            target_bytes=None if target_mb is None else int(target_mb * 1_000_000),
+        )
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    if mutation is not None:
+        try:
+            result = mutate(build_flow(spec), mutation, seed=seed)
+        except ValueError as exc:
+            raise click.UsageError(f"--mutate {mutation}: {exc}") from exc
+        _emit(out, result.data)
+        click.echo(f"{result.name}: {result.rule} at {result.xpath}", err=True)
+    elif out == "-":
+        write_flow(spec, sys.stdout.buffer)
+    else:
+        write_flow(spec, out)
+
+
+def _emit(out: str, data: bytes) -> None:
+    if out == "-":
+        sys.stdout.buffer.write(data)
+    else:
+        with open(out, "wb") as f:
+            f.write(data)

@@ -1,0 +1,133 @@
+"""``pes-v2 validate``: exit codes, formats, options, paths."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pes_v2.cli.main import cli
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+VALID = FIXTURES / "valid" / "embedded-base-depense.xml"
+EMPTY_FLOW = FIXTURES / "invalid" / "reader" / "empty-flow.xml"
+UTF8 = FIXTURES / "invalid" / "reader" / "bad-utf8.xml"
+
+
+@pytest.fixture(autouse=True)
+def _no_installed_bundles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PES_V2_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("PES_V2_SCHEMAS", raising=False)
+
+
+def run(*args: str, input: bytes | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), input=input)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_help() -> None:
+    assert run("--help")[0] == 0
+    code, out, _ = run("validate", "--help")
+    assert code == 0 and "--format" in out and "Exit codes" in out
+
+
+def test_valid_file_exits_0_with_a_verdict_line() -> None:
+    code, out, _ = run("validate", str(VALID))
+    assert code == 0
+    assert out.startswith("✔ ") and "valide" in out
+
+
+def test_invalid_file_exits_1_and_lists_findings_in_english() -> None:
+    code, out, _ = run("validate", "--lang", "en", str(EMPTY_FLOW))
+    assert code == 1
+    assert "invalid" in out and "PES-FLX-001" in out and "never acknowledges" in out
+    assert "/n:PES_Aller" in out
+
+
+def test_fail_on_warning() -> None:
+    assert run("validate", str(VALID), "--fail-on", "warning")[0] == 0
+    code, _, _ = run(
+        "validate", str(FIXTURES / "valid" / "embedded-base-recette.xml"), "--fail-on", "warning"
+    )
+    assert code == 0
+    utf8_valid = VALID.read_bytes().replace(b"ISO-8859-1", b"UTF-8")
+    utf8_valid = utf8_valid.decode("latin-1").encode("utf-8")
+    assert run("validate", "-", input=utf8_valid)[0] == 0
+    assert run("validate", "--fail-on", "warning", "-", input=utf8_valid)[0] == 1
+
+
+def test_quiet_prints_only_failing_files(tmp_path: Path) -> None:
+    code, out, _ = run("validate", "--quiet", str(VALID), str(EMPTY_FLOW))
+    assert code == 1
+    assert str(VALID) not in out and str(EMPTY_FLOW) in out
+
+
+def test_json_contract_and_output_file(tmp_path: Path) -> None:
+    target = tmp_path / "report.json"
+    code, out, _ = run(
+        "validate", "--format", "json", "--output", str(target), str(VALID), str(EMPTY_FLOW)
+    )
+    assert code == 1 and out == ""
+    document = json.loads(target.read_text(encoding="utf-8"))
+    assert document["format"] == "pes-v2/report" and document["version"] == 1
+    assert document["tool"].startswith("pes-v2 ")
+    assert document["schemas"] == {"kind": "embedded", "version": "5.30"}
+    assert [f["valid"] for f in document["files"]] == [True, False]
+    assert document["files"][0]["flow"]["IdColl"]
+    assert document["summary"] == {
+        "files": 2,
+        "valid": 1,
+        "errors": 1,
+        "warnings": 0,
+        "by_rule": {"PES-FLX-001": 1},
+    }
+
+
+def test_directory_is_walked_recursively_in_sorted_order(tmp_path: Path) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "z.xml").write_bytes(VALID.read_bytes())
+    (tmp_path / "a.xml").write_bytes(EMPTY_FLOW.read_bytes())
+    (tmp_path / "notes.txt").write_text("not a flow")
+    code, out, _ = run("validate", "--format", "json", str(tmp_path))
+    paths = [f["path"] for f in json.loads(out)["files"]]
+    assert paths == [str(tmp_path / "a.xml"), str(tmp_path / "b" / "z.xml")]
+    assert code == 1
+
+
+def test_stdin() -> None:
+    code, out, _ = run("validate", "--format", "json", "-", input=EMPTY_FLOW.read_bytes())
+    assert code == 1
+    assert json.loads(out)["files"][0]["path"] == "-"
+
+
+def test_missing_path_exits_2_with_one_line() -> None:
+    code, out, err = run("validate", "/nonexistent/flux.xml")
+    assert code == 2 and out == ""
+    assert err.strip().splitlines() == [
+        "pes-v2: error: /nonexistent/flux.xml: no such file or directory"
+    ]
+
+
+def test_bad_bundle_exits_2(tmp_path: Path) -> None:
+    code, _, err = run("validate", "--schemas", str(tmp_path), str(VALID))
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1 and err.startswith("pes-v2: error:")
+
+
+def test_bad_option_exits_2() -> None:
+    assert run("validate", "--format", "pdf", str(VALID))[0] == 2
+
+
+def test_input_is_never_modified(tmp_path: Path) -> None:
+    copy = tmp_path / "flux.xml"
+    copy.write_bytes(EMPTY_FLOW.read_bytes())
+    os.utime(copy, (1_000_000_000, 1_000_000_000))
+    for fmt in ("text", "json"):
+        run("validate", "--format", fmt, str(copy))
+    assert copy.read_bytes() == EMPTY_FLOW.read_bytes()
+    assert copy.stat().st_mtime == 1_000_000_000
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "flux.xml"] or sorted(
+        p.name for p in tmp_path.iterdir()
+    ) == ["flux.xml"]
