@@ -6,6 +6,7 @@ import click
 
 import pes_v2
 
+from .generate import generate
 from .schemas import schemas
 from .validate import validate
 
@@ -21,6 +22,7 @@ def cli() -> None:
 
 cli.add_command(validate)
 cli.add_command(schemas)
+cli.add_command(generate)
 
 
 def main() -> None:

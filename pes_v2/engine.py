@@ -34,7 +34,6 @@ DOMAINS = {
 }
 HEADER_FIELDS = ("IdPost", "LibellePoste", "IdColl", "FinJur", "CodCol", "CodBud", "LibelleColBud")
 UNCHECKED_BY_EMBEDDED = ("PES_Facture", "PES_Marche")
-KEPT_WHOLE = ("Enveloppe[1]", "EnTetePES[1]", "ds:Signature[1]")
 ID_NAMESPACES = (None, "http://www.w3.org/2000/09/xmldsig#", "http://uri.etsi.org/01903/v1.1.1#")
 """Where an ``Id`` attribute is an xs:ID in the PES schemas (PES elements, XML-DSig, XAdES)."""
 _WITH_ID = etree.XPath("descendant-or-self::*[@Id]")
@@ -122,8 +121,6 @@ class _FlowHandler:
         return "/" + "/".join(self.steps)
 
     def end(self, element: Element, depth: int) -> bool:
-        # Header blocks are small and read whole at their end: keep their children until then.
-        release = depth == 2 or (depth == 3 and self.steps[1] not in KEPT_WHOLE)
         if self.check_ids and depth > 1:
             self._check_ids(_WITH_ID(element) if depth == 3 else (element,))
         if depth == 1:
@@ -136,21 +133,25 @@ class _FlowHandler:
         self.counters.pop()
         if depth == 2:
             self.domain = None
-        return release
+        return True
 
     def _check_ids(self, elements: Iterable[Element]) -> None:
         for element in elements:
             identifier = element.get("Id")
-            if identifier is None or etree.QName(element).namespace not in ID_NAMESPACES + (
-                self.root_namespace,
+            namespace = etree.QName(element).namespace
+            if identifier is None or (
+                namespace not in ID_NAMESPACES and namespace != self.root_namespace
             ):
                 continue
             if identifier in self.ids:
                 label = f"{etree.QName(element).localname}/@Id"
                 self.pending.append(
                     S.XSD_DUPLICATE_ID.finding(
-                        self.options.lang, line=element.sourceline, value=identifier,
-                        xpath=self._xpath_within(element), element=label,
+                        self.options.lang,
+                        line=element.sourceline,
+                        value=identifier,
+                        xpath=self._xpath_within(element),
+                        element=label,
                     )
                 )
             else:
@@ -179,6 +180,11 @@ class _FlowHandler:
                 return "header"
             if tag == DS:
                 facts.signatures += 1
+            if self.domain in ("facture", "marche"):
+                facts.content += sum(
+                    1 for child in element if not str(child.tag).startswith("EnTete")
+                )
+                return "content"
             return None
         if self.domain in ("depense", "recette"):
             if tag == "Bordereau":
@@ -194,9 +200,6 @@ class _FlowHandler:
                 facts.content += 1
                 return "pj"
             return "domain_header"
-        if self.domain in ("facture", "marche") and not str(tag).startswith("EnTete"):
-            facts.content += 1
-            return "content"
         return None
 
     def _run(self, kind: str, element: Element) -> None:

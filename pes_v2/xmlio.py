@@ -19,7 +19,7 @@ import io
 import os
 import re
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Protocol, TypeAlias, Union
 
@@ -37,6 +37,35 @@ Element: TypeAlias = Any
 PES_ROOTS = frozenset({"PES_Aller", "PES_ACQUIT", "PES_Retour", "PES_ACQUIT_RETOUR"})
 RECORD_DEPTH = 3
 """Elements at this depth (a Bordereau, a PJ…) are handed over whole, then released."""
+DS_SIGNATURE = "{http://www.w3.org/2000/09/xmldsig#}Signature"
+RECORD_TAGS = frozenset(
+    {
+        # Children of the roots.
+        "Enveloppe",
+        "EnTetePES",
+        "PES_DepenseAller",
+        "PES_RecetteAller",
+        "PES_Facture",
+        "PES_Marche",
+        "PES_PJ",
+        DS_SIGNATURE,
+        "PJ",
+        "ACQUIT",
+        "PES_DepenseRetour",
+        "PES_RecetteRetour",
+        # Records inside the domains.
+        "EnTeteDepense",
+        "EnTeteRecette",
+        "Bordereau",
+        "EnTetePES_PJ",
+        "ElementACQUIT",
+    }
+)
+"""Element names the parser reports to Python; every other element stays inside its record.
+
+Only these names (and the root) cost a Python event: the deeper content of a record is
+built by libxml2 alone and read by the rules once the record is complete.
+"""
 
 NS_PREFIXES = {
     "http://www.w3.org/2000/09/xmldsig#": "ds",
@@ -390,9 +419,12 @@ def _match_recent(
 # --------------------------------------------------------------------------- the pass
 
 
-def _make_parser(schema: etree.XMLSchema | None) -> etree.XMLPullParser:
+def _make_parser(
+    schema: etree.XMLSchema | None, tags: Iterable[str] | None = None
+) -> etree.XMLPullParser:
     return etree.XMLPullParser(
         events=("start", "end"),
+        tag=None if tags is None else sorted(tags),
         schema=schema,
         huge_tree=True,
         resolve_entities=False,
@@ -525,12 +557,12 @@ class Reader:
                     queue.append(S.NO_SCHEMA_FOR_ROOT.finding(lang, value=local))
         result.schema_checked = schema is not None
 
-        parser = _make_parser(schema)
+        parser = _make_parser(schema, RECORD_TAGS | {root} if root else None)
         seen_log = 0
         raw_schema_errors: list[tuple[int, str, str]] = []
         windows: set[int] = set()
-        depth = 0
-        max_depth = limits.max_depth
+        stack: list[Element] = []
+        too_deep = _depth_probes(limits.max_depth)
         start, end = handler.start, handler.end
         stopped = False
         fatal = False
@@ -553,19 +585,26 @@ class Reader:
                 fatal, error = True, exc
             for event, element in parser.read_events():
                 if event == "start":
-                    depth += 1
-                    if depth <= RECORD_DEPTH:
-                        start(element, depth)
-                    elif depth > max_depth:
+                    if not stack:
+                        stack.append(element)
+                        start(element, 1)
+                    elif len(stack) < RECORD_DEPTH and element.getparent() is stack[-1]:
+                        stack.append(element)
+                        start(element, len(stack))
+                elif stack and element is stack[-1]:
+                    depth = len(stack)
+                    deep = too_deep[depth](element)
+                    if deep:
                         queue.append(
-                            S.TOO_DEEP.finding(lang, line=element.sourceline, limit=max_depth)
+                            S.TOO_DEEP.finding(
+                                lang, line=deep[0].sourceline, limit=limits.max_depth
+                            )
                         )
                         stopped = result.fatal = True
                         break
-                else:
-                    if depth <= RECORD_DEPTH and end(element, depth) and depth > 1:
+                    if end(element, depth) and depth > 1:
                         _release(element)
-                    depth -= 1
+                    stack.pop()
             log = parser.feed_error_log
             if len(log) > seen_log:
                 seen_log = self._classify(log, seen_log, index, raw_schema_errors, windows, queue)
@@ -573,6 +612,7 @@ class Reader:
                 yield from _flush(queue)
             if fatal or stopped:
                 break
+        depth = len(stack)
         if not fatal and not stopped:
             try:
                 parser.close()
@@ -708,6 +748,15 @@ def _syntax_finding(error: etree.XMLSyntaxError, lang: str) -> Finding:
     return S.NOT_WELL_FORMED.finding(
         lang, line=line or None, column=column or None, reason=message, detail=message
     )
+
+
+def _depth_probes(max_depth: int) -> dict[int, Callable[[Element], list[Element]]]:
+    """For each record depth, an XPath finding a descendant nested deeper than ``max_depth``."""
+    probes = {}
+    for depth in range(1, RECORD_DEPTH + 1):
+        steps = max(max_depth - depth + 1, 1)
+        probes[depth] = etree.XPath("(" + "/".join(["*"] * steps) + ")[1]")
+    return probes
 
 
 def _flush(queue: list[Finding]) -> Iterator[Finding]:

@@ -30,9 +30,10 @@ def test_fixture_produces_its_rules(entry: dict[str, object]) -> None:
     found = {f.rule for f in report.findings if f.severity is not pes_v2.Severity.INFO}
     if expected <= DECLARED:
         assert found == expected
-        assert report.valid is not any(
-            f.severity is pes_v2.Severity.ERROR for f in report.findings
-        ) or not expected
+        assert (
+            report.valid is not any(f.severity is pes_v2.Severity.ERROR for f in report.findings)
+            or not expected
+        )
     else:
         # A rule this fixture needs is not written yet: nothing else may fire meanwhile.
         assert found <= expected, f"unexpected findings {found - expected}"

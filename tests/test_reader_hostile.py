@@ -71,7 +71,9 @@ def _cases(port: int) -> dict[str, tuple[bytes, set[str]]]:
             {"PES-XML-004"},
         ),
         "billion-laughs": (
-            f'<?xml version="1.0"?><!DOCTYPE n:PES_Aller [{laughs}]>{HEADER}&l9;</n:PES_Aller>'.encode(),
+            (
+                f'<?xml version="1.0"?><!DOCTYPE n:PES_Aller [{laughs}]>{HEADER}&l9;</n:PES_Aller>'
+            ).encode(),
             {"PES-XML-004"},
         ),
         "external-dtd-url": (

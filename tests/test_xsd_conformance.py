@@ -44,8 +44,9 @@ def _checked_files(corpus_dir: Path) -> list[tuple[Path, str]]:
 
 
 @pytest.mark.parametrize("version", ["5.30", "5.17"])
-def test_verdict_and_error_lines_equal_lxml(corpus_dir: Path, shared_reference: Path,
-                                            version: str) -> None:
+def test_verdict_and_error_lines_equal_lxml(
+    corpus_dir: Path, shared_reference: Path, version: str
+) -> None:
     bundle = shared_reference / "xsd" / f"schemas_pes_v{version}"
     files = _checked_files(corpus_dir)
     assert len(files) >= 60
@@ -57,14 +58,17 @@ def test_verdict_and_error_lines_equal_lxml(corpus_dir: Path, shared_reference: 
 def test_same_result_from_a_zip_of_the_bundle(
     corpus_dir: Path, official_v530: Path, tmp_path: Path
 ) -> None:
-    archive = shutil.make_archive(str(tmp_path / "schemas_pes_v5.30"), "zip", official_v530.parent,
-                                  official_v530.name)
+    archive = shutil.make_archive(
+        str(tmp_path / "schemas_pes_v5.30"), "zip", official_v530.parent, official_v530.name
+    )
     for path, root in _checked_files(corpus_dir)[:25]:
         assert _pes_v2(path, Path(archive)) == _plain_lxml(path, official_v530, root), path.name
 
 
-_ROW = re.compile(r"^\| `(?P<file>[^`]+)` \|[^|]*\|[^|]*\| \*\*FAIL\*\* \|[^|]*\|[^|]*\| line (?P<line>\d+): "
-                  r"Element '(?:\{[^}]*\})?(?P<element>[^']+)'")
+_ROW = re.compile(
+    r"^\| `(?P<file>[^`]+)` \|[^|]*\|[^|]*\| \*\*FAIL\*\* \|[^|]*\|[^|]*\| line (?P<line>\d+): "
+    r"Element '(?:\{[^}]*\})?(?P<element>[^']+)'"
+)
 
 
 def test_first_error_of_each_failing_corpus_file_is_located(

@@ -1,0 +1,251 @@
+"""Check-digit algorithms of the identifiers carried by PES V2 flows (pes-rules §7).
+
+Every function is pure and total: a malformed input (wrong length, wrong characters,
+``None``-like empty string) gives ``False`` (validators) or raises ``ValueError``
+(key computations, whose input must be well-formed).
+"""
+
+from __future__ import annotations
+
+import re
+import string
+
+__all__ = [
+    "IBAN_LENGTHS",
+    "bic_valid",
+    "finess_valid",
+    "iban_check_digits",
+    "iban_valid",
+    "luhn_checksum",
+    "luhn_valid",
+    "nir_key",
+    "nir_valid",
+    "rib_key",
+    "rib_valid",
+    "siren_valid",
+    "siret_valid",
+]
+
+LA_POSTE_SIREN = "356000000"
+"""La Poste's SIREN: its SIRETs do not follow Luhn but have a digit sum divisible by 5."""
+
+IBAN_LENGTHS: dict[str, int] = {
+    # SEPA members (EPC list) and associated territories.
+    "AD": 24,
+    "AT": 20,
+    "BE": 16,
+    "BG": 22,
+    "CH": 21,
+    "CY": 28,
+    "CZ": 24,
+    "DE": 22,
+    "DK": 18,
+    "EE": 20,
+    "ES": 24,
+    "FI": 18,
+    "FR": 27,
+    "GB": 22,
+    "GI": 23,
+    "GR": 27,
+    "HR": 21,
+    "HU": 28,
+    "IE": 22,
+    "IS": 26,
+    "IT": 27,
+    "LI": 21,
+    "LT": 20,
+    "LU": 20,
+    "LV": 21,
+    "MC": 27,
+    "MT": 31,
+    "NL": 18,
+    "NO": 15,
+    "PL": 28,
+    "PT": 25,
+    "RO": 24,
+    "SE": 24,
+    "SI": 19,
+    "SK": 24,
+    "SM": 27,
+    "VA": 22,
+    "GG": 22,
+    "JE": 22,
+    "IM": 22,
+    "AX": 18,
+    "FO": 18,
+    "GL": 18,
+    # French overseas departments and collectivities (same format as FR).
+    "GF": 27,
+    "GP": 27,
+    "MQ": 27,
+    "RE": 27,
+    "YT": 27,
+    "PM": 27,
+    "BL": 27,
+    "MF": 27,
+    "NC": 27,
+    "PF": 27,
+    "WF": 27,
+    "TF": 27,
+    # A few frequent non-SEPA partners.
+    "AL": 28,
+    "BA": 20,
+    "ME": 22,
+    "MK": 19,
+    "RS": 22,
+    "TR": 26,
+    "MA": 28,
+    "TN": 24,
+    "DZ": 26,
+    "SN": 28,
+    "CI": 28,
+    "UA": 29,
+    "IL": 23,
+    "AE": 23,
+    "SA": 24,
+    "BR": 29,
+}
+"""Length of a full IBAN per ISO 3166 country code (ISO 13616 registry)."""
+
+_BIC_RE = re.compile(r"[A-Z]{6}[A-Z2-9][A-NP-Z0-9]([A-Z0-9]{3})?")
+_IBAN_RE = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{1,30}")
+_ALNUM_UPPER = frozenset(string.digits + string.ascii_uppercase)
+# French RIB letter conversion: A/J -> 1, B/K/S -> 2, ... I/R/Z -> 9.
+_RIB_LETTERS = str.maketrans(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "12345678912345678923456789",
+)
+
+
+def luhn_checksum(digits: str) -> int:
+    """Return the Luhn sum modulo 10 of a string of digits (0 means valid)."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10
+
+
+def luhn_valid(digits: str) -> bool:
+    """True when ``digits`` is a non-empty string of ASCII digits with a valid Luhn key."""
+    return bool(digits) and digits.isascii() and digits.isdigit() and luhn_checksum(digits) == 0
+
+
+def siren_valid(siren: str) -> bool:
+    """True for a 9-digit SIREN with a valid Luhn key."""
+    return len(siren) == 9 and luhn_valid(siren)
+
+
+def siret_valid(siret: str) -> bool:
+    """True for a 14-digit SIRET: Luhn on 14 digits plus a valid SIREN.
+
+    La Poste establishments (SIREN 356000000) are the known INSEE exception: their
+    SIRETs are valid when the sum of the 14 digits is a multiple of 5.
+    """
+    if len(siret) != 14 or not (siret.isascii() and siret.isdigit()):
+        return False
+    if siret.startswith(LA_POSTE_SIREN):
+        return sum(int(c) for c in siret) % 5 == 0
+    return luhn_checksum(siret) == 0 and siren_valid(siret[:9])
+
+
+def _iban_numeric(rearranged: str) -> int:
+    return int("".join(str(int(c, 36)) for c in rearranged))
+
+
+def iban_check_digits(country: str, bban: str) -> str:
+    """Return the two ISO 13616 check digits for ``country`` + ``bban`` (upper case)."""
+    if not (len(country) == 2 and country.isascii() and country.isalpha() and country.isupper()):
+        raise ValueError(f"bad country code {country!r}")
+    if not bban or not set(bban) <= _ALNUM_UPPER:
+        raise ValueError(f"bad BBAN {bban!r}")
+    return f"{98 - _iban_numeric(bban + country + '00') % 97:02d}"
+
+
+def iban_valid(iban: str, *, known_countries_only: bool = True) -> bool:
+    """True for an upper-case IBAN without spaces whose mod-97 checksum is 1.
+
+    The length must match :data:`IBAN_LENGTHS`; with ``known_countries_only=False`` an
+    unlisted country is accepted on its checksum alone (15 to 34 characters).
+    """
+    if not _IBAN_RE.fullmatch(iban):
+        return False
+    expected = IBAN_LENGTHS.get(iban[:2])
+    if expected is None:
+        if known_countries_only or not 15 <= len(iban) <= 34:
+            return False
+    elif len(iban) != expected:
+        return False
+    return _iban_numeric(iban[4:] + iban[:4]) % 97 == 1
+
+
+def bic_valid(bic: str) -> bool:
+    """True for an ISO 9362 BIC of 8 or 11 upper-case characters (the PES XSD shape)."""
+    return _BIC_RE.fullmatch(bic) is not None
+
+
+def _rib_number(part: str, length: int) -> int:
+    if len(part) != length or not set(part.upper()) <= _ALNUM_UPPER:
+        raise ValueError(f"bad RIB part {part!r} (expected {length} alphanumerics)")
+    return int(part.upper().translate(_RIB_LETTERS))
+
+
+def rib_key(bank: str, branch: str, account: str) -> str:
+    """Return the 2-digit French RIB key of code banque (5), code guichet (5), compte (11)."""
+    b, g, c = _rib_number(bank, 5), _rib_number(branch, 5), _rib_number(account, 11)
+    return f"{97 - (89 * b + 15 * g + 3 * c) % 97:02d}"
+
+
+def rib_valid(bank: str, branch: str, account: str, key: str) -> bool:
+    """True when ``key`` is the RIB key of the other three parts."""
+    try:
+        return len(key) == 2 and key == rib_key(bank, branch, account)
+    except ValueError:
+        return False
+
+
+def finess_valid(finess: str) -> bool:
+    """True for a 9-character FINESS number with a valid Luhn key.
+
+    The key algorithm is not published in the PES sources (pes-rules §10.12); this is
+    the usual Luhn on the 9 characters. For Corsica (``2A``/``2B`` prefix) the handling
+    is unknown too, so both substitutions in use are accepted: ``2A``/``2B`` → ``20``,
+    and the INSEE NIR convention ``2A`` → ``19``, ``2B`` → ``18``.
+    """
+    if len(finess) != 9 or not finess.isascii():
+        return False
+    if finess[:2] in ("2A", "2B"):
+        rest = finess[2:]
+        nir_style = "19" if finess[1] == "A" else "18"
+        return luhn_valid("20" + rest) or luhn_valid(nir_style + rest)
+    return luhn_valid(finess)
+
+
+def _nir_number(first13: str) -> int:
+    if len(first13) != 13 or not first13.isascii():
+        raise ValueError(f"bad NIR body {first13!r}")
+    dept = first13[5:7]
+    if dept in ("2A", "2B"):
+        first13 = first13[:5] + ("19" if dept == "2A" else "18") + first13[7:]
+    if not first13.isdigit():
+        raise ValueError(f"bad NIR body {first13!r}")
+    return int(first13)
+
+
+def nir_key(first13: str) -> str:
+    """Return the 2-digit NIR key: 97 − (number mod 97); Corsica 2A → 19, 2B → 18."""
+    return f"{97 - _nir_number(first13) % 97:02d}"
+
+
+def nir_valid(nir: str) -> bool:
+    """True for a 15-character NIR (13 characters + 2-digit key) with a valid key."""
+    if len(nir) != 15:
+        return False
+    try:
+        return nir[13:] == nir_key(nir[:13])
+    except ValueError:
+        return False

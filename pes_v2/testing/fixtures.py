@@ -1,0 +1,99 @@
+"""Write the curated generated fixtures and their manifest entries.
+
+Usage: ``python -m pes_v2.testing.fixtures FIXTURES_DIR``. Writes ``valid/gen-*.xml`` and
+``invalid/<domain>/gen-<mutation>.xml`` and updates ``manifest.json`` in place: entries
+whose path starts with ``valid/gen-`` or ``invalid/*/gen-`` are replaced, others kept.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from .builder import FlowSpec, build_flow
+from .mutations import MUTATIONS, mutate
+
+__all__ = ["VALID", "write_fixtures"]
+
+VALID: dict[str, tuple[FlowSpec, str]] = {
+    "gen-depense.xml": (
+        FlowSpec(seed=1, depense=2, pieces=3, lines=2),
+        "Generated dépense flow: 2 bordereaux, 3 mandats of 2 lines each.",
+    ),
+    "gen-recette.xml": (
+        FlowSpec(seed=2, depense=0, recette=2, pieces=2, lines=2),
+        "Generated recette flow: 2 bordereaux, 2 titres of 2 lines each.",
+    ),
+    "gen-mixed-pj.xml": (
+        FlowSpec(seed=3, depense=2, recette=2, pieces=2, lines=2, pj=3, pj_size=1500),
+        "Generated mixed flow: dépense, recette and 3 gzip+base64 PJ referenced by PJRef.",
+    ),
+}
+MUTATION_BASE = FlowSpec(seed=4, depense=2, recette=1, pieces=2, lines=2, pj=2, pj_size=1200)
+"""The flow every mutation fixture starts from (fits every mutation's precondition)."""
+
+_DOMAINS = {
+    "xsd": "xsd",
+    "bic": "bank",
+    "iban": "bank",
+    "siret": "header",
+    "header": "header",
+    "totals": "totals",
+    "ids": "ids",
+    "pj": "pj",
+}
+
+
+def _is_ours(path: str) -> bool:
+    parts = path.split("/")
+    return parts[-1].startswith("gen-") and parts[0] in ("valid", "invalid")
+
+
+def write_fixtures(root: Path) -> list[dict[str, Any]]:
+    """Write every generated fixture under ``root`` and merge them into its manifest."""
+    entries: list[dict[str, Any]] = []
+    (root / "valid").mkdir(parents=True, exist_ok=True)
+    for name, (spec, description) in VALID.items():
+        (root / "valid" / name).write_bytes(build_flow(spec))
+        entries.append({"path": f"valid/{name}", "description": description, "rules": []})
+    base = build_flow(MUTATION_BASE)
+    for name, mutation in MUTATIONS.items():
+        res = mutate(base, name, seed=0)
+        domain = _DOMAINS.get(name.split(".")[0], name.split(".")[0])
+        rel = f"invalid/{domain}/gen-{name}.xml"
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(res.data)
+        entries.append(
+            {
+                "path": rel,
+                "description": f"{name}: {mutation.description} Fault at {res.xpath}.",
+                "rules": [mutation.rule, *mutation.also],
+            }
+        )
+    manifest_path = root / "manifest.json"
+    manifest: dict[str, Any] = (
+        json.loads(manifest_path.read_text("utf-8")) if manifest_path.exists() else {}
+    )
+    manifest.setdefault("format", "pes-v2/fixtures")
+    manifest.setdefault("version", 1)
+    kept = [e for e in manifest.get("files", []) if not _is_ours(e["path"])]
+    manifest["files"] = kept + entries
+    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    return entries
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m pes_v2.testing.fixtures FIXTURES_DIR", file=sys.stderr)
+        return 2
+    entries = write_fixtures(Path(args[0]))
+    print(f"{len(entries)} generated fixtures written under {args[0]}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,55 @@
+"""The ``generate`` click command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pes_v2.cli.generate import generate
+
+from pes_v2.testing import FlowSpec, build_flow
+
+
+def test_stdout_matches_the_api() -> None:
+    res = CliRunner().invoke(
+        generate,
+        ["--depense", "1", "--recette", "1", "--pj", "2", "--seed", "9", "--encoding", "utf-8"],
+    )
+    assert res.exit_code == 0, res.output
+    assert res.stdout_bytes == build_flow(
+        FlowSpec(seed=9, depense=1, recette=1, pj=2, encoding="UTF-8")
+    )
+
+
+def test_out_file_and_target(tmp_path: Path) -> None:
+    out = tmp_path / "flow.xml"
+    res = CliRunner().invoke(generate, ["--target-mb", "0.2", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert out.stat().st_size >= 200_000
+
+
+def test_mutate(tmp_path: Path) -> None:
+    out = tmp_path / "bad.xml"
+    res = CliRunner().invoke(
+        generate, ["--depense", "2", "--mutate", "ids.duplicate_idbord", "-o", str(out)]
+    )
+    assert res.exit_code == 0, res.output
+    assert "PES-DUP-001" in res.stderr
+    assert out.read_bytes().startswith(b"<?xml")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--pieces", "0"],
+        ["--encoding", "cp1252"],
+        ["--depense", "0"],
+        ["--mutate", "nope"],
+        ["--mutate", "ids.duplicate_idpce", "--pieces", "1"],
+        ["--target-mb", "0"],
+        ["--depense", "-1"],
+    ],
+)
+def test_usage_errors(args: list[str]) -> None:
+    assert CliRunner().invoke(generate, args).exit_code == 2
