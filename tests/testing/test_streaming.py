@@ -57,6 +57,7 @@ def test_twenty_megabytes_in_bounded_memory(case: str, tmp_path: Path) -> None:
         text=True,
         check=True,
         timeout=300,
+        cwd=tmp_path,
     )
     figures = json.loads(proc.stdout)
     assert figures["size"] == out.stat().st_size
