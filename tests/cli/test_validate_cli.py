@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+import pes_v2
 from pes_v2.cli.main import cli
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -131,3 +132,37 @@ def test_input_is_never_modified(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "flux.xml"] or sorted(
         p.name for p in tmp_path.iterdir()
     ) == ["flux.xml"]
+
+
+def test_installed_bundle_becomes_the_default(official_v530: Path) -> None:
+    code, out, _ = run("schemas", "install", str(official_v530))
+    assert code == 0 and "5.30" in out
+    code, out, _ = run("schemas", "list")
+    assert "5.30" in out
+    code, out, _ = run("validate", "--format", "json", str(VALID))
+    assert json.loads(out)["schemas"] == {"kind": "official", "version": "5.30"}
+    code, _, _ = run("schemas", "remove", "5.30")
+    assert code == 0
+    code, out, _ = run("validate", "--format", "json", str(VALID))
+    assert json.loads(out)["schemas"] == {"kind": "embedded", "version": "5.30"}
+
+
+def test_internal_error_exits_3_and_the_other_files_are_still_reported(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import pes_v2.batch
+
+    real = pes_v2.batch.validate
+
+    def broken(source: object, **options: object) -> pes_v2.Report:
+        if str(source).endswith("empty-flow.xml"):
+            raise RuntimeError("simulated bug")
+        return real(source, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pes_v2.batch, "validate", broken)
+    code, out, err = run("validate", "--format", "json", str(EMPTY_FLOW), str(VALID))
+    assert code == 3
+    files = json.loads(out)["files"]
+    assert files[0]["internal_error"] is True and "simulated bug" in files[0]["error"]
+    assert files[1]["valid"] is True
+    assert "Traceback" not in err and err.count("\n") == 1
