@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from .bundles import SchemaBundle, resolve_bundle
+from .context import load_context
 from .engine import LANGS, PROFILES, Options, Validation
 from .errors import ConfigError
 from .findings import Finding, Report
@@ -18,6 +20,7 @@ def _options(
     profile: str,
     lang: str,
     limits: Limits | None,
+    context: str | os.PathLike[str] | Mapping[str, Any] | None = None,
 ) -> Options:
     if lang not in LANGS:
         raise ConfigError(f"unknown language {lang!r}: choose one of {', '.join(LANGS)}")
@@ -28,6 +31,7 @@ def _options(
         profile=profile,
         limits=limits or DEFAULT_LIMITS,
         bundle=resolve_bundle(schemas),
+        context=load_context(context),
     )
 
 
@@ -38,16 +42,18 @@ def iter_findings(
     profile: str = "default",
     lang: str = "fr",
     limits: Limits | None = None,
+    context: str | os.PathLike[str] | Mapping[str, Any] | None = None,
 ) -> Iterator[Finding]:
     """Yield the findings of one flow as the streaming pass meets them.
 
     ``source`` is a path, bytes or a binary file object.  ``schemas`` is None (the
     ``PES_V2_SCHEMAS`` variable, else the newest installed official bundle, else the
     embedded default), ``"embedded"``, a bundle directory or zip, or a
-    :class:`~pes_v2.bundles.SchemaBundle`.  Raises :class:`~pes_v2.PesError` only when
+    :class:`~pes_v2.bundles.SchemaBundle`.  ``context`` is a JSON/TOML file or a mapping of
+    Hélios-side facts (see :mod:`pes_v2.context`).  Raises :class:`~pes_v2.PesError` only when
     the flow cannot be validated at all (unreadable path, unusable bundle, bad option).
     """
-    yield from Validation(source, _options(schemas, profile, lang, limits))
+    yield from Validation(source, _options(schemas, profile, lang, limits, context))
 
 
 def validate(
@@ -57,9 +63,10 @@ def validate(
     profile: str = "default",
     lang: str = "fr",
     limits: Limits | None = None,
+    context: str | os.PathLike[str] | Mapping[str, Any] | None = None,
 ) -> Report:
     """Validate one flow and return its :class:`~pes_v2.Report` (findings in document order)."""
-    validation = Validation(source, _options(schemas, profile, lang, limits))
+    validation = Validation(source, _options(schemas, profile, lang, limits, context))
     for _finding in validation:
         pass
     return validation.report()

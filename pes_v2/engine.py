@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -12,11 +12,11 @@ from lxml import etree
 
 from . import rules
 from .bundles import SchemaBundle, resolve_bundle
-from .findings import Finding, FlowSummary, Report
+from .findings import Finding, FlowSummary, Report, Severity
 from .limits import DEFAULT_LIMITS, Limits
 from .records import FlowFacts, Record, relative_xpath
 from .rules import structure as S
-from .rules.registry import checks_on
+from .rules.registry import Rule, checks_on
 from .xmlio import NS_PREFIXES, Element, Reader, Source
 from .xsd_findings import dropped_finding, schema_finding
 
@@ -47,6 +47,7 @@ class Options:
     profile: str = "default"
     limits: Limits = DEFAULT_LIMITS
     bundle: SchemaBundle | None = None
+    context: Mapping[str, Any] | None = None
 
 
 @dataclass
@@ -66,12 +67,22 @@ class _FlowHandler:
     ids: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
-        profile = self.options.profile
+        profile, context = self.options.profile, self.options.context
+        self.facts.context = context
+        self.skipped: list[Rule] = []
+
+        def runnable(kind: str) -> tuple[Rule, ...]:
+            checks = checks_on(kind, profile)
+            if context is not None:
+                return checks
+            self.skipped.extend(rule for rule in checks if rule.needs_context)
+            return tuple(rule for rule in checks if not rule.needs_context)
+
         self.on_record = {
-            kind: checks_on(kind, profile)
+            kind: runnable(kind)
             for kind in ("envelope", "header", "domain_header", "bordereau", "pj", "content")
         }
-        self.on_flow = checks_on("flow", profile)
+        self.on_flow = runnable("flow")
 
     def _step(self, element: Element) -> str:
         qname = etree.QName(element)
@@ -93,6 +104,9 @@ class _FlowHandler:
             self.counters.append({})
             if self.check_ids:
                 self._check_ids((element,))
+            if self.facts.root == "PES_Aller":
+                for rule in self.skipped:
+                    self.pending.append(_not_checked(rule, self.options.lang))
             return
         name = self._step(element)
         counter = self.counters[-1]
@@ -218,6 +232,16 @@ class _FlowHandler:
         for entry in self.on_flow:
             assert entry.check is not None
             self.pending.extend(entry.check(record, self.facts))
+
+
+def _not_checked(rule: Rule, lang: str) -> Finding:
+    """The one info finding saying a rule did not run for want of a context file."""
+    message = (
+        f"Non vérifié : « {rule.title_fr} » nécessite un fichier de contexte (--context)."
+        if lang != "en"
+        else f"Not checked: “{rule.title_en}” needs a context file (--context)."
+    )
+    return Finding(rule=rule.id, severity=Severity.INFO, message=message, scope=rule.scope)
 
 
 def _depth_of(element: Element) -> int:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from lxml import etree
 
 from .findings import Finding
 from .rules.registry import Rule
 from .xmlio import NS_PREFIXES, Element
+
+T = TypeVar("T")
 
 
 def value_of(element: Element | None, path: str) -> str | None:
@@ -46,6 +49,16 @@ def _step_name(element: Element) -> str:
     return f"{prefix}:{qname.localname}"
 
 
+@dataclass(frozen=True)
+class Location:
+    """Where an element was, kept after its record has been released."""
+
+    line: int | None
+    xpath: str
+    bordereau: str | None = None
+    piece: str | None = None
+
+
 @dataclass
 class Record:
     """One element handed to the rules whole, with where it sits in the flow."""
@@ -60,6 +73,11 @@ class Record:
 
     def xpath_of(self, element: Element) -> str:
         return relative_xpath(self.element, self.xpath, element)
+
+    def locate(self, element: Element | None = None, *, piece: str | None = None) -> Location:
+        """The location of ``element`` (the record itself by default), to report it later."""
+        target = self.element if element is None else element
+        return Location(target.sourceline, self.xpath_of(target), self.bordereau, piece)
 
     def finding(
         self,
@@ -82,6 +100,20 @@ class Record:
             **params,
         )
 
+    def finding_at(
+        self, rule: Rule, location: Location, *, value: str | None = None, **params: Any
+    ) -> Finding:
+        """A finding of ``rule`` at a location noted earlier (for cross-record rules)."""
+        return rule.finding(
+            self.lang,
+            line=location.line,
+            xpath=location.xpath,
+            value=value,
+            bordereau=location.bordereau,
+            piece=location.piece,
+            **params,
+        )
+
 
 @dataclass
 class FlowFacts:
@@ -99,3 +131,15 @@ class FlowFacts:
     signatures: int = 0
     content: int = 0
     """Records Hélios would integrate: bordereaux, PJ, marché and facture content."""
+    context: Mapping[str, Any] | None = None
+    """Hélios-side facts the user gave (``--context``), or None."""
+    memo: dict[str, Any] = field(default_factory=dict)
+    """Per-rule state kept across records (ids seen, references to resolve…), keyed by rule
+    id or rule-module name.  Rules keep only what they need: memory follows the number of
+    ids, never the size of the file."""
+
+    def state(self, key: str, factory: Callable[[], T]) -> T:
+        """The state kept under ``key``, created by ``factory`` the first time."""
+        if key not in self.memo:
+            self.memo[key] = factory()
+        return self.memo[key]  # type: ignore[no-any-return]

@@ -10,7 +10,19 @@ import importlib
 
 from .registry import Rule, all_rules, checks_on, get
 
-RULE_MODULES = ("structure", "flow")
+RULE_MODULES = (
+    "structure",
+    "flow",
+    "header",
+    "tiers",
+    "bank",
+    "totals",
+    "uniqueness",
+    "depense",
+    "recette",
+    "pj",
+    "lint",
+)
 
 
 def load() -> None:

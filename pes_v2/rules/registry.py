@@ -36,6 +36,9 @@ class Rule:
     profiles: tuple[str, ...] = ("default", "strict")
     on: str | None = None
     """Where the check runs: ``header``, ``bordereau``, ``pj``, ``flow``… (None: engine-run)."""
+    needs_context: bool = False
+    """True when the check needs Hélios-side facts (``--context``); skipped, and said so once,
+    without them."""
     check: Callable[..., Any] | None = None
 
     def title(self, lang: str) -> str:
@@ -89,6 +92,7 @@ class Rule:
             "source": self.source,
             "profiles": list(self.profiles),
             "on": self.on,
+            "needs_context": self.needs_context,
         }
 
 
@@ -107,6 +111,7 @@ def declare(
     source: str,
     profiles: tuple[str, ...] = ("default", "strict"),
     on: str | None = None,
+    needs_context: bool = False,
     check: Callable[..., Any] | None = None,
 ) -> Rule:
     """Add a rule to the catalogue; the id must be new."""
@@ -125,6 +130,7 @@ def declare(
         source=source,
         profiles=profiles,
         on=on,
+        needs_context=needs_context,
         check=check,
     )
     _RULES[id] = entry

@@ -279,183 +279,194 @@ def _m(
     return name, Mutation(name, description, rule, ack, kind, apply, also)
 
 
+_CORE: list[tuple[str, Mutation]] = [
+    _m(
+        "xsd.missing_required",
+        "A required last child is removed (Parametres/NomFic or "
+        "Adresse/CodRes); the XPath is the parent missing it.",
+        "PES-XSD-002",
+        SCHEMA,
+        "xsd",
+        _missing_required,
+    ),
+    _m(
+        "xsd.unexpected_element",
+        "An unknown element Commentaire is appended to a BlocBordereau.",
+        "PES-XSD-003",
+        SCHEMA,
+        "xsd",
+        _unexpected_element,
+    ),
+    _m(
+        "xsd.out_of_order",
+        "IdBord is moved before Exer in a BlocBordereau.",
+        "PES-XSD-003",
+        SCHEMA,
+        "xsd",
+        _out_of_order,
+    ),
+    _m(
+        "xsd.bad_date",
+        "DteBordEm is set to 30 February.",
+        "PES-XSD-001",
+        SCHEMA,
+        "xsd",
+        _bad_date,
+    ),
+    _m(
+        "xsd.too_long",
+        "A tiers Nom is made 45 characters long (Base_Texte38).",
+        "PES-XSD-001",
+        SCHEMA,
+        "xsd",
+        _too_long,
+    ),
+    _m(
+        "xsd.bad_enumeration",
+        "TypBord is set to 07, outside its code list.",
+        "PES-XSD-007",
+        "ERREUR_CODIFICATION",
+        "xsd",
+        _bad_enumeration,
+    ),
+    _m(
+        "xsd.missing_v_attribute",
+        "The V attribute of an IdPce is removed.",
+        "PES-XSD-004",
+        SCHEMA,
+        "xsd",
+        _missing_v,
+    ),
+    _m(
+        "xsd.duplicate_id",
+        "A Bordereau gets the Id of the first bordereau (xs:ID).",
+        "PES-XSD-005",
+        SCHEMA,
+        "xsd",
+        _duplicate_id,
+    ),
+    _m(
+        "bic.lowercase",
+        "A BIC is written in lower case. The official XSD pattern already "
+        "refuses it, so the XSD rule fires as well as the bank rule.",
+        "PES-XSD-001",
+        SCHEMA,
+        "xsd",
+        _bic_lowercase,
+        also=("PES-BNK-002",),
+    ),
+    _m(
+        "totals.mtbordht_off_by_cent",
+        "MtBordHT (MtBordHt in recette) is one cent above the sum of the lines' MtHT.",
+        "PES-TOT-001",
+        "ERREUR_CUMUL_MONTANTS",
+        "business",
+        _mtbordht_off_by_cent,
+    ),
+    _m(
+        "totals.nbrpce_wrong",
+        "NbrPce is one more than the number of pieces.",
+        "PES-TOT-002",
+        "ERREUR_CUMUL_MONTANTS",
+        "business",
+        _nbrpce_wrong,
+    ),
+    _m(
+        "ids.duplicate_idbord",
+        "A bordereau reuses the IdBord of the previous one (same Exer and TypBord).",
+        "PES-DUP-001",
+        "ERREUR_DOUBLON_BORDEREAU",
+        "business",
+        _duplicate_idbord,
+    ),
+    _m(
+        "ids.duplicate_idpce",
+        "A piece reuses the IdPce of the previous piece of its bordereau.",
+        "PES-DUP-002",
+        "ERREUR_DOUBLON_PIECE",
+        "business",
+        _duplicate_idpce,
+    ),
+    _m(
+        "ids.duplicate_idligne",
+        "A line reuses the IdLigne of the previous line of its piece.",
+        "PES-DUP-003",
+        "ERREUR_DOUBLON_LIGNE",
+        "business",
+        _duplicate_idligne,
+    ),
+    _m(
+        "ids.duplicate_idunique_pj",
+        "A PJ reuses the IdUnique of the previous PJ (its PJRef "
+        "follows, so every reference still resolves).",
+        "PES-DUP-004",
+        "ERREUR_DOUBLON_PJ",
+        "business",
+        _duplicate_idunique_pj,
+    ),
+    _m(
+        "header.idver_not_2",
+        "EnTeteDepense (or EnTeteRecette) IdVer is 1.",
+        "PES-HDR-002",
+        "ERREUR_VERSION_PES",
+        "business",
+        _idver_not_2,
+    ),
+    _m(
+        "siret.bad_luhn",
+        "The last digit of EnTetePES/IdColl is changed: the SIRET fails its Luhn key.",
+        "PES-HDR-001",
+        "ERREUR_SIRET",
+        "business",
+        _siret_bad_luhn,
+    ),
+    _m(
+        "iban.bad_checksum",
+        "The check digits of an IBAN are changed (mod 97 fails).",
+        "PES-BNK-001",
+        "ERREUR_AUTRE",
+        "business",
+        _iban_bad_checksum,
+    ),
+    _m(
+        "pj.not_gzip",
+        "A PJ content is base64 of the raw file, without gzip.",
+        "PES-PJ-002",
+        "ERREUR_PJ",
+        "business",
+        _pj_not_gzip,
+    ),
+    _m(
+        "pj.bad_base64",
+        "A '!' is inserted in a PJ's base64 text. libxml2 skips characters "
+        "outside the alphabet, so the official XSD still passes with lxml (a strict XSD "
+        "processor such as xmlschema refuses it).",
+        "PES-PJ-001",
+        "ERREUR_PJ",
+        "business",
+        _pj_bad_base64,
+    ),
+    _m(
+        "pj.dangling_pjref",
+        "A PJRef (Support 01) points to an IdUnique that no PJ has.",
+        "PES-PJ-003",
+        "ERREUR_PJ",
+        "business",
+        _dangling_pjref,
+    ),
+]
+
+# Mutations written with each group of business rules live in their own modules, which
+# import the helpers above; they are merged here, after the core ones.
+from . import mutations_header, mutations_pj, mutations_totals  # noqa: E402
+
 MUTATIONS: Mapping[str, Mutation] = MappingProxyType(
     dict(
-        [
-            _m(
-                "xsd.missing_required",
-                "A required last child is removed (Parametres/NomFic or "
-                "Adresse/CodRes); the XPath is the parent missing it.",
-                "PES-XSD-002",
-                SCHEMA,
-                "xsd",
-                _missing_required,
-            ),
-            _m(
-                "xsd.unexpected_element",
-                "An unknown element Commentaire is appended to a BlocBordereau.",
-                "PES-XSD-003",
-                SCHEMA,
-                "xsd",
-                _unexpected_element,
-            ),
-            _m(
-                "xsd.out_of_order",
-                "IdBord is moved before Exer in a BlocBordereau.",
-                "PES-XSD-003",
-                SCHEMA,
-                "xsd",
-                _out_of_order,
-            ),
-            _m(
-                "xsd.bad_date",
-                "DteBordEm is set to 30 February.",
-                "PES-XSD-001",
-                SCHEMA,
-                "xsd",
-                _bad_date,
-            ),
-            _m(
-                "xsd.too_long",
-                "A tiers Nom is made 45 characters long (Base_Texte38).",
-                "PES-XSD-001",
-                SCHEMA,
-                "xsd",
-                _too_long,
-            ),
-            _m(
-                "xsd.bad_enumeration",
-                "TypBord is set to 07, outside its code list.",
-                "PES-XSD-007",
-                "ERREUR_CODIFICATION",
-                "xsd",
-                _bad_enumeration,
-            ),
-            _m(
-                "xsd.missing_v_attribute",
-                "The V attribute of an IdPce is removed.",
-                "PES-XSD-004",
-                SCHEMA,
-                "xsd",
-                _missing_v,
-            ),
-            _m(
-                "xsd.duplicate_id",
-                "A Bordereau gets the Id of the first bordereau (xs:ID).",
-                "PES-XSD-005",
-                SCHEMA,
-                "xsd",
-                _duplicate_id,
-            ),
-            _m(
-                "bic.lowercase",
-                "A BIC is written in lower case. The official XSD pattern already "
-                "refuses it, so the XSD rule fires as well as the bank rule.",
-                "PES-XSD-001",
-                SCHEMA,
-                "xsd",
-                _bic_lowercase,
-                also=("PES-BNK-002",),
-            ),
-            _m(
-                "totals.mtbordht_off_by_cent",
-                "MtBordHT (MtBordHt in recette) is one cent above the sum of the lines' MtHT.",
-                "PES-TOT-001",
-                "ERREUR_CUMUL_MONTANTS",
-                "business",
-                _mtbordht_off_by_cent,
-            ),
-            _m(
-                "totals.nbrpce_wrong",
-                "NbrPce is one more than the number of pieces.",
-                "PES-TOT-002",
-                "ERREUR_CUMUL_MONTANTS",
-                "business",
-                _nbrpce_wrong,
-            ),
-            _m(
-                "ids.duplicate_idbord",
-                "A bordereau reuses the IdBord of the previous one (same Exer and TypBord).",
-                "PES-DUP-001",
-                "ERREUR_DOUBLON_BORDEREAU",
-                "business",
-                _duplicate_idbord,
-            ),
-            _m(
-                "ids.duplicate_idpce",
-                "A piece reuses the IdPce of the previous piece of its bordereau.",
-                "PES-DUP-002",
-                "ERREUR_DOUBLON_PIECE",
-                "business",
-                _duplicate_idpce,
-            ),
-            _m(
-                "ids.duplicate_idligne",
-                "A line reuses the IdLigne of the previous line of its piece.",
-                "PES-DUP-003",
-                "ERREUR_DOUBLON_LIGNE",
-                "business",
-                _duplicate_idligne,
-            ),
-            _m(
-                "ids.duplicate_idunique_pj",
-                "A PJ reuses the IdUnique of the previous PJ (its PJRef "
-                "follows, so every reference still resolves).",
-                "PES-DUP-004",
-                "ERREUR_DOUBLON_PJ",
-                "business",
-                _duplicate_idunique_pj,
-            ),
-            _m(
-                "header.idver_not_2",
-                "EnTeteDepense (or EnTeteRecette) IdVer is 1.",
-                "PES-HDR-002",
-                "ERREUR_VERSION_PES",
-                "business",
-                _idver_not_2,
-            ),
-            _m(
-                "siret.bad_luhn",
-                "The last digit of EnTetePES/IdColl is changed: the SIRET fails its Luhn key.",
-                "PES-HDR-001",
-                "ERREUR_SIRET",
-                "business",
-                _siret_bad_luhn,
-            ),
-            _m(
-                "iban.bad_checksum",
-                "The check digits of an IBAN are changed (mod 97 fails).",
-                "PES-BNK-001",
-                "ERREUR_AUTRE",
-                "business",
-                _iban_bad_checksum,
-            ),
-            _m(
-                "pj.not_gzip",
-                "A PJ content is base64 of the raw file, without gzip.",
-                "PES-PJ-002",
-                "ERREUR_PJ",
-                "business",
-                _pj_not_gzip,
-            ),
-            _m(
-                "pj.bad_base64",
-                "A '!' is inserted in a PJ's base64 text. libxml2 skips characters "
-                "outside the alphabet, so the official XSD still passes with lxml (a strict XSD "
-                "processor such as xmlschema refuses it).",
-                "PES-PJ-001",
-                "ERREUR_PJ",
-                "business",
-                _pj_bad_base64,
-            ),
-            _m(
-                "pj.dangling_pjref",
-                "A PJRef (Support 01) points to an IdUnique that no PJ has.",
-                "PES-PJ-003",
-                "ERREUR_PJ",
-                "business",
-                _dangling_pjref,
-            ),
+        _CORE
+        + [
+            (mutation.name, mutation)
+            for module in (mutations_header, mutations_totals, mutations_pj)
+            for mutation in module.EXTRA
         ]
     )
 )

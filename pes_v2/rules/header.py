@@ -1,0 +1,3 @@
+"""EnTetePES and domain headers: collectivité identifiers, versions, InfoDematerialisee."""
+
+from __future__ import annotations

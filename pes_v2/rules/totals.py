@@ -1,0 +1,3 @@
+"""Bordereau totals and counts."""
+
+from __future__ import annotations
