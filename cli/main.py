@@ -7,6 +7,7 @@ import click
 import pes_v2
 
 from .generate import generate
+from .rules import rules
 from .schemas import schemas
 from .validate import validate
 
@@ -23,6 +24,7 @@ def cli() -> None:
 cli.add_command(validate)
 cli.add_command(schemas)
 cli.add_command(generate)
+cli.add_command(rules)
 
 
 def main() -> None:

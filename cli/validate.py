@@ -8,6 +8,7 @@ import click
 
 from pes_v2.batch import STDIN, FileOutcome, expand_paths, validate_paths
 from pes_v2.bundles import resolve_bundle
+from pes_v2.context import load_context
 from pes_v2.errors import PesError
 from pes_v2.findings import Severity
 from pes_v2.reporting import render_json, render_text
@@ -71,6 +72,13 @@ def exit_code(outcomes: list[FileOutcome], fail_on: Severity) -> int:
     help="Lowest severity that makes the exit code 1.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Text format: show only failing files.")
+@click.option(
+    "--context",
+    "context_file",
+    type=click.Path(dir_okay=False),
+    help="JSON or TOML file of Hélios-side facts (known IdPost, budgets, "
+    "bordereaux and PJ already sent) for the rules that need them.",
+)
 def validate(
     paths: tuple[str, ...],
     schemas: str | None,
@@ -80,6 +88,7 @@ def validate(
     profile: str,
     fail_on: str,
     quiet: bool,
+    context_file: str | None,
 ) -> None:
     """Validate PES V2 flows: files, directories (all *.xml, recursively) or - for stdin.
 
@@ -89,12 +98,15 @@ def validate(
     threshold = Severity(fail_on)
     try:
         bundle = resolve_bundle(schemas)
+        context = load_context(context_file)
         files = list(expand_paths(paths))
     except PesError as exc:
         fail(str(exc))
     if paths.count(STDIN) > 1:
         fail("'-' (standard input) can be given only once")
-    outcomes = list(validate_paths(files, schemas=bundle, profile=profile, lang=lang))
+    outcomes = list(
+        validate_paths(files, schemas=bundle, profile=profile, lang=lang, context=context)
+    )
     for outcome in outcomes:
         if outcome.report is None:
             click.echo(f"pes-v2: error: {outcome.error}", err=True)

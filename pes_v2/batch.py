@@ -6,10 +6,10 @@ import os
 import sys
 import tempfile
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, cast
+from typing import Any, BinaryIO, cast
 
 from .api import validate
 from .bundles import SchemaBundle
@@ -70,14 +70,22 @@ def validate_file(
     profile: str = "default",
     lang: str = "fr",
     limits: Limits | None = None,
+    context: Mapping[str, Any] | None = None,
 ) -> FileOutcome:
     """Validate one path (``-`` is standard input) and contain every failure in the outcome."""
+    options: dict[str, Any] = {
+        "schemas": schemas,
+        "profile": profile,
+        "lang": lang,
+        "limits": limits,
+        "context": context,
+    }
     try:
         if path == STDIN:
             with _spooled_stdin() as spool:  # anonymous, deleted on close
-                report = validate(spool, schemas=schemas, profile=profile, lang=lang, limits=limits)
+                report = validate(spool, **options)
         else:
-            report = validate(path, schemas=schemas, profile=profile, lang=lang, limits=limits)
+            report = validate(path, **options)
         return FileOutcome(path, report)
     except PesError as exc:
         return FileOutcome(path, error=str(exc))
@@ -97,7 +105,10 @@ def validate_paths(
     profile: str = "default",
     lang: str = "fr",
     limits: Limits | None = None,
+    context: Mapping[str, Any] | None = None,
 ) -> Iterator[FileOutcome]:
     """One outcome per file, in a stable order (the order of :func:`expand_paths`)."""
     for path in paths:
-        yield validate_file(path, schemas=schemas, profile=profile, lang=lang, limits=limits)
+        yield validate_file(
+            path, schemas=schemas, profile=profile, lang=lang, limits=limits, context=context
+        )

@@ -6,7 +6,10 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .prediction import Prediction
 
 
 class Severity(str, enum.Enum):
@@ -155,6 +158,13 @@ class Report:
     def fails(self, fail_on: Severity = Severity.ERROR) -> bool:
         """True when a finding reaches ``fail_on`` (error, or warning too)."""
         return any(f.severity.rank >= fail_on.rank for f in self.findings)
+
+    @property
+    def prediction(self) -> Prediction:
+        """What Hélios would likely do: reject the flow, or some bordereaux and PJ."""
+        from .prediction import predict
+
+        return predict(self.findings)
 
     def rule_ids(self) -> tuple[str, ...]:
         """The distinct rule ids found, in first-seen order."""

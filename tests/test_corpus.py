@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+
 from pes_v2.cli.main import cli
 
 NOT_PES = {
@@ -16,7 +17,7 @@ NOT_PES = {
     "1.5.01rev535__xsd__helios__PES_V2__Rev0__PES_Exemple_Ack.xml",
     "2.1__xsd__helios__PES_V2__Rev0__PES_Exemple_NAck.xml",
 }
-FILE_KEYS = {"path", "valid", "root", "flow", "findings"}
+FILE_KEYS = {"path", "valid", "root", "flow", "prediction", "findings"}
 FINDING_KEYS = {
     "rule",
     "severity",

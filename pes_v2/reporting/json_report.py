@@ -23,6 +23,7 @@ def _file_entry(outcome: FileOutcome) -> dict[str, Any]:
             "valid": False,
             "root": None,
             "flow": None,
+            "prediction": None,
             "findings": [],
             "error": outcome.error,
             "internal_error": outcome.internal,
@@ -32,6 +33,7 @@ def _file_entry(outcome: FileOutcome) -> dict[str, Any]:
         "valid": report.valid,
         "root": report.flow.root,
         "flow": report.flow.as_dict(),
+        "prediction": report.prediction.as_dict(),
         "findings": [finding.as_dict() for finding in report.findings],
     }
 

@@ -25,6 +25,12 @@ _WORDS = {
         "bordereaux": "bordereau(x)",
         "pjs": "PJ",
         "summary": "{files} fichier(s) : {valid} valide(s), {invalid} invalide(s)",
+        "accept": "Hélios accepterait ce flux.",
+        "reject_flux": "Hélios rejetterait le flux entier ({reasons}).",
+        "reject_parts": "Hélios rejetterait {parts} ({reasons}).",
+        "bordereaux_list": "le(s) bordereau(x) {ids}",
+        "pjs_list": "{count} PJ",
+        "and": " et ",
     },
     "en": {
         "valid": "valid",
@@ -41,6 +47,12 @@ _WORDS = {
         "bordereaux": "bordereau(x)",
         "pjs": "PJ",
         "summary": "{files} file(s): {valid} valid, {invalid} invalid",
+        "accept": "Hélios would accept this flow.",
+        "reject_flux": "Hélios would reject the whole flow ({reasons}).",
+        "reject_parts": "Hélios would reject {parts} ({reasons}).",
+        "bordereaux_list": "bordereau(x) {ids}",
+        "pjs_list": "{count} PJ",
+        "and": " and ",
     },
 }
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -76,6 +88,24 @@ def _verdict(outcome: FileOutcome, words: dict[str, str], style: Style) -> str:
     return f"{style('✘', fg='red')} {outcome.path} : {words['invalid']} ({facts}; {counts})"
 
 
+def _prediction_line(outcome: FileOutcome, words: dict[str, str]) -> str | None:
+    report = outcome.report
+    if report is None or report.flow.root != "PES_Aller":
+        return None
+    prediction = report.prediction
+    reasons = ", ".join(prediction.reasons)
+    if prediction.accepted:
+        return "  " + words["accept"]
+    if prediction.flux_rejected:
+        return "  " + words["reject_flux"].format(reasons=reasons)
+    parts = []
+    if prediction.bordereaux_rejected:
+        parts.append(words["bordereaux_list"].format(ids=", ".join(prediction.bordereaux_rejected)))
+    if prediction.pjs_rejected:
+        parts.append(words["pjs_list"].format(count=len(prediction.pjs_rejected)))
+    return "  " + words["reject_parts"].format(parts=words["and"].join(parts), reasons=reasons)
+
+
 def render_text(
     outcomes: Sequence[FileOutcome],
     *,
@@ -93,6 +123,9 @@ def render_text(
         out.append(_verdict(outcome, words, style))
         for finding in outcome.report.findings if outcome.report else ():
             out.extend(_finding_lines(finding, words, style))
+        verdict = _prediction_line(outcome, words)
+        if verdict:
+            out.append(verdict)
     if len(outcomes) > 1:
         invalid = sum(1 for o in outcomes if o.fails(Severity.ERROR))
         out.append(

@@ -1,0 +1,74 @@
+"""What Hélios would do with a flow, predicted from the findings."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from .findings import Finding, Severity
+from .rules.registry import get
+
+_PJ_STEP = re.compile(r"^(.*?/PES_PJ\[\d+\]/PJ\[\d+\])")
+_BORDEREAU_STEP = re.compile(r"^(.*?/Bordereau\[\d+\])")
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The likely acknowledgment: the whole flow rejected, or some bordereaux and PJ."""
+
+    flux_rejected: bool
+    bordereaux_rejected: tuple[str, ...]
+    """IdBord of each rejected bordereau (its XPath when it has no IdBord)."""
+    pjs_rejected: tuple[str, ...]
+    """XPath of each rejected PJ."""
+    reasons: tuple[str, ...]
+    """The ``NumAnoAck`` codes behind the rejections, without repetition."""
+
+    @property
+    def accepted(self) -> bool:
+        return not (self.flux_rejected or self.bordereaux_rejected or self.pjs_rejected)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "accepted": self.accepted,
+            "flux_rejected": self.flux_rejected,
+            "bordereaux_rejected": list(self.bordereaux_rejected),
+            "pjs_rejected": list(self.pjs_rejected),
+            "reasons": list(self.reasons),
+        }
+
+
+def predict(findings: Iterable[Finding]) -> Prediction:
+    """Apply each error's rejection scope (flux, bordereau or PJ) as its rule declares it."""
+    flux = False
+    bordereaux: dict[str, None] = {}
+    pjs: dict[str, None] = {}
+    reasons: dict[str, None] = {}
+    for finding in findings:
+        if finding.severity is not Severity.ERROR:
+            continue
+        try:
+            rejects = get(finding.rule).rejects
+        except KeyError:
+            rejects = "flux"
+        if finding.ack:
+            reasons[finding.ack] = None
+        xpath = finding.xpath or ""
+        if rejects == "bordereau":
+            match = _BORDEREAU_STEP.match(xpath)
+            key = finding.bordereau or (match.group(1) if match else None)
+            if key is None:
+                flux = True
+            else:
+                bordereaux[key] = None
+        elif rejects == "pj":
+            match = _PJ_STEP.match(xpath)
+            if match is None:
+                flux = True
+            else:
+                pjs[match.group(1)] = None
+        elif rejects != "none":
+            flux = True
+    return Prediction(flux, tuple(bordereaux), tuple(pjs), tuple(reasons))
