@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+
 import pes_v2
 from pes_v2.cli.main import cli
 

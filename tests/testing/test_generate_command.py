@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from pes_v2.cli.generate import generate
 
+from pes_v2.cli.generate import generate
 from pes_v2.testing import FlowSpec, build_flow
 
 
