@@ -22,6 +22,7 @@ RULE_MODULES = (
     "recette",
     "pj",
     "lint",
+    "signature",
 )
 
 

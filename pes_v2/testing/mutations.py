@@ -458,14 +458,19 @@ _CORE: list[tuple[str, Mutation]] = [
 
 # Mutations written with each group of business rules live in their own modules, which
 # import the helpers above; they are merged here, after the core ones.
-from . import mutations_header, mutations_pj, mutations_totals  # noqa: E402
+from . import (  # noqa: E402
+    mutations_header,
+    mutations_pj,
+    mutations_signature,
+    mutations_totals,
+)
 
 MUTATIONS: Mapping[str, Mutation] = MappingProxyType(
     dict(
         _CORE
         + [
             (mutation.name, mutation)
-            for module in (mutations_header, mutations_totals, mutations_pj)
+            for module in (mutations_header, mutations_totals, mutations_pj, mutations_signature)
             for mutation in module.EXTRA
         ]
     )

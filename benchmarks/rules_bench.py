@@ -1,0 +1,57 @@
+"""What the business rules cost: XSD-only versus full validation on a large generated flow.
+
+    python benchmarks/rules_bench.py [--mb 100] [--schemas embedded|PATH] [--runs 3]
+
+Prints the median wall time of reading + XSD validation alone, of the full validation
+(XSD + every rule of the default profile), and the overhead of the rules in percent
+(target: at most 30 %).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from read_bench import flow_of
+
+from pes_v2.bundles import resolve_bundle
+from pes_v2.engine import Options, Validation
+
+
+def wall(path: Path, options: Options) -> float:
+    started = time.perf_counter()
+    validation = Validation(str(path), options)
+    for _finding in validation:
+        pass
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=int, default=100)
+    parser.add_argument("--schemas", default="embedded")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    path = flow_of(args.mb)
+    bundle = resolve_bundle(args.schemas)
+    wall(path, Options(bundle=bundle, rules=False))  # compile the schema, warm the cache
+    xsd = statistics.median(
+        wall(path, Options(bundle=bundle, rules=False)) for _ in range(args.runs)
+    )
+    full = statistics.median(wall(path, Options(bundle=bundle)) for _ in range(args.runs))
+    size = path.stat().st_size / 1e6
+    print(f"file: {path.name}, {size:.1f} MB, schemas {bundle.info.kind} {bundle.info.version}")
+    print(f"XSD only:         {xsd:.2f} s ({size / xsd:.1f} MB/s)")
+    print(f"XSD + all rules:  {full:.2f} s ({size / full:.1f} MB/s)")
+    overhead = (full / xsd - 1) * 100
+    verdict = "met" if overhead <= 30 else "MISSED"
+    print(f"rules overhead:   {overhead:.0f} % (target <= 30 %: {verdict})")
+
+
+if __name__ == "__main__":
+    main()

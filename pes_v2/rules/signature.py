@@ -1,0 +1,3 @@
+"""Signature checks: placement, XMLDSig core, XAdES properties, DGFiP policy, certificates."""
+
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Verification of the XAdES signatures of a PES flow."""
