@@ -12,7 +12,7 @@ from lxml import etree
 
 from . import rules
 from .bundles import SchemaBundle, resolve_bundle
-from .findings import Finding, FlowSummary, Report, Severity
+from .findings import BordereauSummary, Finding, FlowSummary, Report, Severity
 from .limits import DEFAULT_LIMITS, Limits
 from .records import FlowFacts, Record, relative_xpath
 from .rules import structure as S
@@ -213,16 +213,35 @@ class _FlowHandler:
             return None
         if self.domain in ("depense", "recette"):
             if tag == "Bordereau":
+                pieces = sum(1 for child in element if child.tag == "Piece")
+                signed = sum(1 for child in element if child.tag == DS)
                 facts.bordereaux += 1
                 facts.content += 1
-                facts.pieces += sum(1 for child in element if child.tag == "Piece")
-                facts.signatures += sum(1 for child in element if child.tag == DS)
+                facts.pieces += pieces
+                facts.signatures += signed
+                bloc = element.find("BlocBordereau")
+                facts.bordereau_list.append(
+                    BordereauSummary(
+                        domain=self.domain or "",
+                        id_bord=_v(bloc, "IdBord"),
+                        exer=_v(bloc, "Exer"),
+                        typ_bord=_v(bloc, "TypBord"),
+                        pieces=pieces,
+                        total_ht=_v(bloc, "MtBordHT") or _v(bloc, "MtBordHt"),
+                        signed=bool(signed),
+                        line=element.sourceline,
+                        xpath=self.xpath,
+                    )
+                )
                 return "bordereau"
             return "domain_header" if isinstance(tag, str) and tag.startswith("EnTete") else None
         if self.domain == "pj":
             if tag == "PJ":
                 facts.pjs += 1
                 facts.content += 1
+                identifier = _v(element, "IdUnique")
+                if identifier is not None:
+                    facts.pj_ids.append(identifier)
                 return "pj"
             return "domain_header"
         return None
@@ -264,7 +283,9 @@ def _depth_of(element: Element) -> int:
     return depth
 
 
-def _v(element: Element, path: str) -> str | None:
+def _v(element: Element | None, path: str) -> str | None:
+    if element is None:
+        return None
     found = element.find(path)
     return None if found is None else found.get("V")
 
@@ -326,6 +347,8 @@ class Validation:
             pieces=facts.pieces,
             pjs=facts.pjs,
             signatures=facts.signatures,
+            bordereau_list=tuple(facts.bordereau_list),
+            pj_ids=tuple(facts.pj_ids),
         )
         path = (
             self.source

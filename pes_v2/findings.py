@@ -84,6 +84,36 @@ def truncate(value: str | None, limit: int = 200) -> str | None:
 
 
 @dataclass(frozen=True)
+class BordereauSummary:
+    """One bordereau at a glance (kept for every bordereau of the flow)."""
+
+    domain: str
+    """``depense`` or ``recette``."""
+    id_bord: str | None
+    exer: str | None
+    typ_bord: str | None
+    pieces: int
+    total_ht: str | None
+    """The declared MtBordHT (dépense) or MtBordHt (recette), as written."""
+    signed: bool
+    line: int | None
+    xpath: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "domain": self.domain,
+            "IdBord": self.id_bord,
+            "Exer": self.exer,
+            "TypBord": self.typ_bord,
+            "pieces": self.pieces,
+            "total_ht": self.total_ht,
+            "signed": self.signed,
+            "line": self.line,
+            "xpath": self.xpath,
+        }
+
+
+@dataclass(frozen=True)
 class FlowSummary:
     """The flow at a glance: who sends it and what it holds."""
 
@@ -100,6 +130,10 @@ class FlowSummary:
     pieces: int = 0
     pjs: int = 0
     signatures: int = 0
+    bordereau_list: tuple[BordereauSummary, ...] = ()
+    """Every bordereau in document order (not in the JSON report's ``flow``; see ``info``)."""
+    pj_ids: tuple[str, ...] = ()
+    """IdUnique of every PES_PJ/PJ in document order."""
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"root": self.root}

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from lxml import etree
 
-from .findings import Finding
+from .findings import BordereauSummary, Finding
 from .rules.registry import Rule
 from .xmlio import NS_PREFIXES, Element
 
@@ -129,6 +129,8 @@ class FlowFacts:
     pieces: int = 0
     pjs: int = 0
     signatures: int = 0
+    bordereau_list: list[BordereauSummary] = field(default_factory=list)
+    pj_ids: list[str] = field(default_factory=list)
     content: int = 0
     """Records Hélios would integrate: bordereaux, PJ, marché and facture content."""
     context: Mapping[str, Any] | None = None
