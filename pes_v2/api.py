@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from .bundles import SchemaBundle, resolve_bundle
@@ -21,6 +21,7 @@ def _options(
     lang: str,
     limits: Limits | None,
     context: str | os.PathLike[str] | Mapping[str, Any] | None = None,
+    trust: Iterable[bytes | str | os.PathLike[str]] | None = None,
 ) -> Options:
     if lang not in LANGS:
         raise ConfigError(f"unknown language {lang!r}: choose one of {', '.join(LANGS)}")
@@ -32,7 +33,26 @@ def _options(
         limits=limits or DEFAULT_LIMITS,
         bundle=resolve_bundle(schemas),
         context=load_context(context),
+        trust=load_trust(trust),
     )
+
+
+def load_trust(anchors: Iterable[bytes | str | os.PathLike[str]] | None) -> tuple[bytes, ...]:
+    """PEM trust anchors from paths or PEM bytes (a path may hold several certificates)."""
+    pems: list[bytes] = []
+    for anchor in anchors or ():
+        if isinstance(anchor, bytes):
+            pems.append(anchor)
+            continue
+        try:
+            with open(anchor, "rb") as stream:
+                pems.append(stream.read())
+        except OSError as exc:
+            raise ConfigError(f"{anchor}: cannot read the trust anchors ({exc.strerror})") from None
+    for pem in pems:
+        if b"-----BEGIN CERTIFICATE-----" not in pem:
+            raise ConfigError("a trust anchor is not a PEM certificate")
+    return tuple(pems)
 
 
 def iter_findings(
@@ -43,6 +63,7 @@ def iter_findings(
     lang: str = "fr",
     limits: Limits | None = None,
     context: str | os.PathLike[str] | Mapping[str, Any] | None = None,
+    trust: Iterable[bytes | str | os.PathLike[str]] | None = None,
 ) -> Iterator[Finding]:
     """Yield the findings of one flow as the streaming pass meets them.
 
@@ -50,10 +71,12 @@ def iter_findings(
     ``PES_V2_SCHEMAS`` variable, else the newest installed official bundle, else the
     embedded default), ``"embedded"``, a bundle directory or zip, or a
     :class:`~pes_v2.bundles.SchemaBundle`.  ``context`` is a JSON/TOML file or a mapping of
-    Hélios-side facts (see :mod:`pes_v2.context`).  Raises :class:`~pes_v2.PesError` only when
-    the flow cannot be validated at all (unreadable path, unusable bundle, bad option).
+    Hélios-side facts (see :mod:`pes_v2.context`).  ``trust`` gives PEM trust anchors
+    (paths or PEM bytes) for signature certificate chains.  Raises
+    :class:`~pes_v2.PesError` only when the flow cannot be validated at all (unreadable path,
+    unusable bundle, bad option).
     """
-    yield from Validation(source, _options(schemas, profile, lang, limits, context))
+    yield from Validation(source, _options(schemas, profile, lang, limits, context, trust))
 
 
 def validate(
@@ -64,9 +87,10 @@ def validate(
     lang: str = "fr",
     limits: Limits | None = None,
     context: str | os.PathLike[str] | Mapping[str, Any] | None = None,
+    trust: Iterable[bytes | str | os.PathLike[str]] | None = None,
 ) -> Report:
     """Validate one flow and return its :class:`~pes_v2.Report` (findings in document order)."""
-    validation = Validation(source, _options(schemas, profile, lang, limits, context))
+    validation = Validation(source, _options(schemas, profile, lang, limits, context, trust))
     for _finding in validation:
         pass
     return validation.report()

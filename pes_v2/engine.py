@@ -17,10 +17,12 @@ from .limits import DEFAULT_LIMITS, Limits
 from .records import FlowFacts, Record, relative_xpath
 from .rules import structure as S
 from .rules.registry import Rule, checks_on
-from .xmlio import NS_PREFIXES, Element, Reader, Source
+from .xmlio import NS_PREFIXES, Element, Reader, Source, reopener
 from .xsd_findings import dropped_finding, schema_finding
 
 rules.load()
+TRUST_ANCHORS = "signatures.trust_anchors"
+"""``FlowFacts.memo`` key of the PEM trust anchors read by the signature rules."""
 
 LANGS = ("fr", "en")
 PROFILES = ("default", "strict")
@@ -61,6 +63,8 @@ class Options:
     context: Mapping[str, Any] | None = None
     rules: bool = True
     """False runs reading and XSD validation only (used to measure what the rules cost)."""
+    trust: tuple[bytes, ...] = ()
+    """PEM trust anchors for signature certificate chains; empty: chains INDETERMINATE."""
 
 
 @dataclass
@@ -298,6 +302,15 @@ class Validation:
         self.options = options
         self.bundle = options.bundle or resolve_bundle(None)
         self.handler = _FlowHandler(options)
+        facts = self.handler.facts
+        facts.limits = options.limits
+        facts.reopen = reopener(source)
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            facts.size = len(source)
+        elif isinstance(source, (str, os.PathLike)) and os.path.isfile(source):
+            facts.size = os.path.getsize(source)
+        if options.trust:
+            facts.memo[TRUST_ANCHORS] = options.trust
         self.reader = Reader(
             source, schema_for=self._schema_for, limits=options.limits, lang=options.lang
         )
@@ -350,6 +363,7 @@ class Validation:
             bordereau_list=tuple(facts.bordereau_list),
             pj_ids=tuple(facts.pj_ids),
         )
+        signatures = tuple(facts.memo.get("signatures", ()))
         path = (
             self.source
             if isinstance(self.source, str)
@@ -361,4 +375,5 @@ class Validation:
             schemas=self.bundle.info,
             path=path,
             lang=self.options.lang,
+            signatures=signatures,
         )

@@ -175,6 +175,8 @@ class Report:
     schemas: SchemaInfo
     path: str | None = None
     lang: str = "fr"
+    signatures: tuple[Any, ...] = ()
+    """One :class:`pes_v2.signatures.status.SignatureStatus` per ds:Signature, in order."""
 
     @property
     def valid(self) -> bool:

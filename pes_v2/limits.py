@@ -19,6 +19,8 @@ class Limits:
     """XSD errors listed per file; more are counted in one closing finding."""
     helios_max_bytes: int = 100_000_000
     """Hélios's limit on one transmitted file (100 Mo, read as 10^6 bytes)."""
+    max_pj_decompressed: int = 200_000_000
+    """Bytes one attachment (PES_PJ/PJ) may inflate to before its check stops (gzip bombs)."""
 
     def with_(self, **changes: int) -> Limits:
         """A copy with some limits changed."""

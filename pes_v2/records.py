@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from lxml import etree
 
 from .findings import BordereauSummary, Finding
+from .limits import DEFAULT_LIMITS, Limits
 from .rules.registry import Rule
 from .xmlio import NS_PREFIXES, Element
 
@@ -133,6 +134,12 @@ class FlowFacts:
     pj_ids: list[str] = field(default_factory=list)
     content: int = 0
     """Records Hélios would integrate: bordereaux, PJ, marché and facture content."""
+    limits: Limits = DEFAULT_LIMITS
+    """The limits of this validation (rules read their own, e.g. the PJ decompression cap)."""
+    reopen: Callable[[], BinaryIO] | None = None
+    """Reads the source again from its start (paths and bytes), for checks that need the
+    whole document at once; None for a caller's stream."""
+    size: int | None = None
     context: Mapping[str, Any] | None = None
     """Hélios-side facts the user gave (``--context``), or None."""
     memo: dict[str, Any] = field(default_factory=dict)

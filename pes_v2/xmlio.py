@@ -148,6 +148,39 @@ def open_input(source: Source) -> Input:
     raise InputError(f"cannot read a {type(source).__name__}: give a path, bytes or a binary file")
 
 
+def reopener(source: Source) -> Callable[[], BinaryIO] | None:
+    """A way to read ``source`` again from its start, independently of a read in progress
+    (paths and bytes only: a caller's stream cannot be read twice at once)."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        return lambda: io.BytesIO(data)
+    if isinstance(source, (str, os.PathLike)):
+        path = os.fspath(source)
+        return lambda: open(path, "rb")
+    return None
+
+
+def parse_document(data: bytes) -> Element:
+    """The whole document as a tree, with the same defences as the streaming read (no DTD,
+    no entities, no network, DOCTYPE refused); for the rare checks that need the whole flow
+    at once and only on flows small enough (a global signature's digest)."""
+    head = data[: 1 << 16]
+    try:
+        if _prolog_end(head) is None and len(data) > len(head):
+            raise ValueError("prolog too long")
+    except ValueError as exc:
+        raise ValueError("DOCTYPE refused") from exc
+    parser = etree.XMLParser(
+        huge_tree=True,
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        remove_comments=True,
+        collect_ids=False,
+    )
+    return etree.fromstring(data, parser)
+
+
 def _chunks(stream: BinaryIO, size: int) -> Iterator[bytes]:
     while True:
         try:

@@ -26,7 +26,8 @@ def test_manifest_lists_every_fixture_file() -> None:
 @pytest.mark.parametrize("entry", MANIFEST["files"], ids=lambda entry: entry["path"])
 def test_fixture_produces_its_rules(entry: dict[str, object]) -> None:
     expected = set(entry["rules"])  # type: ignore[arg-type]
-    report = pes_v2.validate(FIXTURES / str(entry["path"]), schemas="embedded")
+    profile = str(entry.get("profile", "default"))
+    report = pes_v2.validate(FIXTURES / str(entry["path"]), schemas="embedded", profile=profile)
     found = {f.rule for f in report.findings if f.severity is not pes_v2.Severity.INFO}
     if expected <= DECLARED:
         assert found == expected

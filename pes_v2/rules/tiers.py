@@ -1,3 +1,359 @@
 """Tiers (payees and debtors): categories, identifiers and their keys, addresses."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ..findings import Finding, Scope, Severity
+from ..identifiers import finess_valid, nir_valid, siren_valid, siret_valid
+from ..records import FlowFacts, Record
+from ..xmlio import Element
+from .header import HOSPITAL_NOMENCLATURES, nomenclature
+from .registry import get, rule
+
+
+@dataclass(frozen=True)
+class Line:
+    """One LigneDePiece of a bordereau, with what the tiers and bank rules read."""
+
+    piece: str | None
+    """IdPce of its piece."""
+    bloc_piece: Element | None
+    """``BlocPiece/InfoPce`` (dépense) or ``BlocPiece`` (recette)."""
+    element: Element
+    """The LigneDePiece."""
+    info: Element | None
+    """``InfoLignePce`` (dépense) or ``InfoLignePiece`` (recette)."""
+    tiers: tuple[Element, ...]
+
+
+_last: list[object] = [None, ()]
+
+
+def lines_of(record: Record) -> tuple[Line, ...]:
+    """The lines of a bordereau record, computed once per record and shared by the rules."""
+    if _last[0] is record:
+        return _last[1]  # type: ignore[return-value]
+    depense = record.domain == "depense"
+    bloc_path = "BlocPiece/InfoPce" if depense else "BlocPiece"
+    info_path = "BlocLignePiece/InfoLignePce" if depense else "BlocLignePiece/InfoLignePiece"
+    out: list[Line] = []
+    for piece in record.element.iterfind("Piece"):
+        bloc = piece.find(bloc_path)
+        idpce = bloc.find("IdPce") if bloc is not None else None
+        piece_id = idpce.get("V") if idpce is not None else None
+        for line in piece.iterfind("LigneDePiece"):
+            out.append(
+                Line(piece_id, bloc, line, line.find(info_path), tuple(line.iterfind("Tiers")))
+            )
+    result = tuple(out)
+    _last[0], _last[1] = record, result
+    return result
+
+
+def _v(element: Element | None, path: str) -> str | None:
+    if element is None:
+        return None
+    found = element.find(path)
+    return None if found is None else found.get("V")
+
+
+def _tiers_scope(record: Record) -> Iterator[tuple[Line, Element, Element]]:
+    """(line, Tiers, InfoTiers) for every tiers of the bordereau."""
+    for line in lines_of(record):
+        for tiers in line.tiers:
+            info = tiers.find("InfoTiers")
+            if info is not None:
+                yield line, tiers, info
+
+
+PERSON_ONLY = {"depense": ("Civilite", "Prenom"), "recette": ("DteNaissance", "LieuNaissance")}
+"""Children of InfoTiers documented as forbidden when CatTiers is not 01, per domain.
+
+Dépense: Civilite and Prenom ("ne pas utiliser si Cat différent de 01, sinon rejet du
+bordereau"). Recette: DteNaissance and LieuNaissance ("toute autre catégorie de tiers
+aboutira au rejet du bordereau"); the recette annotations of Civilite and Prenom only say
+they are mandatory for CatTiers 01."""
+
+_SRC_INFOTIERS = "pes-rules §2.6, §3.6 [DOC] (XSD annotations of InfoTiers)"
+
+
+@rule(
+    "PES-TRS-001",
+    title=(
+        "Civilité ou prénom manquant pour une personne physique",
+        "Title or first name missing for a natural person",
+    ),
+    message=(
+        "Le tiers est une personne physique (CatTiers 01) mais {fields} manque : "
+        "Civilite et Prenom sont obligatoires pour cette catégorie.",
+        "The tiers is a natural person (CatTiers 01) but {fields} is missing: Civilite and "
+        "Prenom are mandatory for this category.",
+    ),
+    severity=Severity.ERROR,
+    scope=Scope.BORDEREAU,
+    ack="ERREUR_AUTRE",
+    rejects="bordereau",
+    source=_SRC_INFOTIERS,
+    on="bordereau",
+)
+def person_fields_missing(record: Record, facts: FlowFacts) -> Iterator[Finding]:
+    """CatTiers 01 requires Civilite and Prenom (both domains)."""
+    for line, _tiers, info in _tiers_scope(record):
+        cat = info.find("CatTiers")
+        if cat is None or cat.get("V") != "01":
+            continue
+        missing = [name for name in ("Civilite", "Prenom") if not (_v(info, name) or "").strip()]
+        if missing:
+            yield record.finding(
+                get("PES-TRS-001"), cat, value="01", piece=line.piece, fields=", ".join(missing)
+            )
+
+
+@rule(
+    "PES-TRS-002",
+    title=(
+        "Donnée réservée aux personnes physiques sur un autre tiers",
+        "Natural-person field on another kind of tiers",
+    ),
+    message=(
+        "CatTiers vaut {value} mais {fields} est servi : réservé aux personnes physiques "
+        "(CatTiers 01), sinon le bordereau est rejeté.",
+        "CatTiers is {value} but {fields} is given: reserved to natural persons (CatTiers 01), "
+        "else the bordereau is rejected.",
+    ),
+    severity=Severity.ERROR,
+    scope=Scope.BORDEREAU,
+    ack="ERREUR_AUTRE",
+    rejects="bordereau",
+    source=_SRC_INFOTIERS,
+    on="bordereau",
+)
+def person_fields_forbidden(record: Record, facts: FlowFacts) -> Iterator[Finding]:
+    """Civilite/Prenom (dépense) and DteNaissance/LieuNaissance (recette) need CatTiers 01."""
+    names = PERSON_ONLY.get(str(record.domain), ())
+    for line, _tiers, info in _tiers_scope(record):
+        cat = info.find("CatTiers")
+        if cat is None or cat.get("V") in (None, "01"):
+            continue
+        present = [name for name in names if info.find(name) is not None]
+        if present:
+            yield record.finding(
+                get("PES-TRS-002"),
+                cat,
+                value=cat.get("V"),
+                piece=line.piece,
+                fields=", ".join(present),
+            )
+
+
+_MADEMOISELLE = frozenset({"MLLE", "MELLE", "MADEMOISELLE", "MLE"})
+
+
+@rule(
+    "PES-TRS-003",
+    title=("Civilité « Mademoiselle »", "Title 'Mademoiselle'"),
+    message=(
+        "Civilite vaut « {value} » : la civilité Mademoiselle n'existe plus dans Hélios "
+        "(utiliser MME).",
+        "Civilite is '{value}': the title Mademoiselle no longer exists in Hélios (use MME).",
+    ),
+    severity=Severity.ERROR,
+    scope=Scope.BORDEREAU,
+    ack="ERREUR_AUTRE",
+    rejects="bordereau",
+    source=_SRC_INFOTIERS,
+    on="bordereau",
+)
+def civilite_mademoiselle(record: Record, facts: FlowFacts) -> Iterator[Finding]:
+    """Civilite is not Mademoiselle (MLLE, MELLE…)."""
+    for line, _tiers, info in _tiers_scope(record):
+        civ = info.find("Civilite")
+        value = civ.get("V") if civ is not None else None
+        if value and value.strip().rstrip(".").upper() in _MADEMOISELLE:
+            yield record.finding(get("PES-TRS-003"), civ, value=value, piece=line.piece)
+
+
+@rule(
+    "PES-TRS-004",
+    title=(
+        "Identifiant du tiers sans sa nature, ou l'inverse",
+        "IdTiers without NatIdTiers, or the reverse",
+    ),
+    message=(
+        "{present} est servi sans {absent} : l'identifiant national et sa nature vont "
+        "ensemble, sinon le bordereau est rejeté.",
+        "{present} is given without {absent}: the national identifier and its kind go "
+        "together, else the bordereau is rejected.",
+    ),
+    severity=Severity.ERROR,
+    scope=Scope.BORDEREAU,
+    ack="ERREUR_AUTRE",
+    rejects="bordereau",
+    source="pes-rules §3.6, §9 item 9 [DOC] (XSD annotations of IdTiers and NatIdTiers)",
+    on="bordereau",
+)
+def idtiers_natidtiers(record: Record, facts: FlowFacts) -> Iterator[Finding]:
+    """IdTiers and NatIdTiers are both present or both absent."""
+    for line, _tiers, info in _tiers_scope(record):
+        ident, nature = info.find("IdTiers"), info.find("NatIdTiers")
+        if (ident is None) == (nature is None):
+            continue
+        el, present, absent = (
+            (ident, "IdTiers", "NatIdTiers")
+            if nature is None
+            else (nature, "NatIdTiers", "IdTiers")
+        )
+        yield record.finding(
+            get("PES-TRS-004"),
+            el,
+            value=el.get("V"),
+            piece=line.piece,
+            present=present,
+            absent=absent,
+        )
+
+
+_KINDS = {
+    "01": ("SIRET", "14", siret_valid),
+    "02": ("SIREN", "9", siren_valid),
+    "03": ("FINESS", "9", finess_valid),
+    "04": ("NIR", "15", nir_valid),
+}
+
+
+@rule(
+    "PES-TRS-005",
+    title=("Identifiant du tiers invalide", "Invalid tiers identifier"),
+    message=(
+        "IdTiers « {value} » n'est pas un {kind} valide (NatIdTiers {nature}) : "
+        "{length} caractères et une clé correcte sont attendus.",
+        "IdTiers '{value}' is not a valid {kind} (NatIdTiers {nature}): {length} characters "
+        "and a correct key are expected.",
+    ),
+    severity=Severity.ERROR,
+    scope=Scope.BORDEREAU,
+    ack="ERREUR_AUTRE",
+    rejects="bordereau",
+    source="pes-rules §2.6, §3.6, §7 [DOC] (XSD annotation of IdTiers; FINESS algorithm "
+    "assumed Luhn, §10 item 12)",
+    on="bordereau",
+)
+def idtiers_key(record: Record, facts: FlowFacts) -> Iterator[Finding]:
+    """SIRET, SIREN, FINESS and NIR identifiers have their length and a valid key."""
+    for line, _tiers, info in _tiers_scope(record):
+        nature = _v(info, "NatIdTiers")
+        kind = _KINDS.get(nature or "")
+        ident = info.find("IdTiers")
+        if kind is None or ident is None:
+            continue
+        value = ident.get("V") or ""
+        name, length, valid = kind
+        if not valid(value):
+            yield record.finding(
+                get("PES-TRS-005"),
+                ident,
+                value=value,
+                piece=line.piece,
+                kind=name,
+                nature=nature,
+                length=length,
+            )
+
+
+@rule(
+    "PES-TRS-006",
+    title=("NIR hors des cas autorisés", "NIR outside the allowed cases"),
+    message=(
+        "Un NIR (NatIdTiers 04) identifie ce tiers alors que {why}.",
+        "A NIR (NatIdTiers 04) identifies this tiers while {why}.",
+    ),
+    severity=Severity.ERROR,
+    scope=Scope.BORDEREAU,
+    ack="ERREUR_AUTRE",
+    rejects="bordereau",
+    source="pes-rules §2.6, §3.6 [DOC] (XSD annotations of IdTiers); the M21/M22 part is "
+    "checked only with a context giving the nomenclature",
+    on="bordereau",
+)
+def nir_allowed(record: Record, facts: FlowFacts) -> Iterator[Finding]:
+    """A NIR is allowed only for dépense TypPce 02 + NatPce 09, recette assuré/CodAssDeb 1,
+    and (with a context) only in M21/M22."""
+    nomen = nomenclature(facts)
+    depense = record.domain == "depense"
+    for line, _tiers, info in _tiers_scope(record):
+        nature = info.find("NatIdTiers")
+        if nature is None or nature.get("V") != "04":
+            continue
+        if nomen is not None and nomen not in HOSPITAL_NOMENCLATURES:
+            why = (
+                f"la nomenclature est {nomen} (NIR réservé à M21 et M22)",
+                f"the nomenclature is {nomen} (NIR is reserved to M21 and M22)",
+            )
+        elif depense:
+            typ, nat = _v(line.bloc_piece, "TypPce"), _v(line.bloc_piece, "NatPce")
+            if (typ, nat) == ("02", "09"):
+                continue
+            why = (
+                f"le mandat est de type {typ}-{nat} (NIR admis seulement pour TypPce 02, "
+                "NatPce 09 : correctif annulant un titre)",
+                f"the mandat is {typ}-{nat} (NIR only allowed for TypPce 02, NatPce 09: "
+                "correction cancelling a titre)",
+            )
+        else:
+            codassdeb = _v(line.element, "BlocLignePiece/InfoAssure/CodAssDeb")
+            if codassdeb == "1" or _v(info, "TypTiers") == "07":
+                continue
+            why = (
+                "le tiers n'est pas l'assuré (TypTiers 07) et CodAssDeb ne vaut pas 1",
+                "the tiers is not the assuré (TypTiers 07) and CodAssDeb is not 1",
+            )
+        yield record.finding(
+            get("PES-TRS-006"), nature, value="04", piece=line.piece, why=why[record.lang == "en"]
+        )
+
+
+@rule(
+    "PES-TRS-007",
+    title=("Code pays incohérent avec le code résidence", "Country code inconsistent with CodRes"),
+    message=(
+        "CodRes vaut {value} et CodPays est {country} : {expected}, sinon le bordereau est rejeté.",
+        "CodRes is {value} and CodPays is {country}: {expected}, else the bordereau is rejected.",
+    ),
+    severity=Severity.ERROR,
+    scope=Scope.BORDEREAU,
+    ack="ERREUR_AUTRE",
+    rejects="bordereau",
+    source="pes-rules §2.6 [DOC] (XSD annotations of CodRes and CodPays)",
+    on="bordereau",
+)
+def codres_codpays(record: Record, facts: FlowFacts) -> Iterator[Finding]:
+    """CodRes 1 (non-resident) needs CodPays; CodRes 0 allows no CodPays but 100."""
+    for line, tiers, _info in _tiers_scope(record):
+        adresse = tiers.find("Adresse")
+        codres = adresse.find("CodRes") if adresse is not None else None
+        if codres is None:
+            continue
+        res = {"true": "1", "false": "0"}.get(codres.get("V") or "", codres.get("V"))
+        pays = _v(adresse, "CodPays")
+        if res == "1" and not pays:
+            expected = (
+                "un tiers non résident doit avoir un CodPays",
+                "a non-resident tiers needs a CodPays",
+            )
+        elif res == "0" and pays and pays.lstrip("0") != "100":
+            expected = (
+                "un tiers résident n'a pas de CodPays, ou 100 (France)",
+                "a resident tiers has no CodPays, or 100 (France)",
+            )
+        else:
+            continue
+        yield record.finding(
+            get("PES-TRS-007"),
+            codres,
+            value=codres.get("V"),
+            piece=line.piece,
+            country=pays or "absent",
+            expected=expected[record.lang == "en"],
+        )

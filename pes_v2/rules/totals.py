@@ -1,3 +1,391 @@
-"""Bordereau totals and counts."""
+"""Bordereau totals and counts.
+
+Every check here works from one pass over the bordereau (:func:`bordereau_view`), shared
+with the uniqueness and dépense/recette modules: the view is built once per record.
+Amounts are compared as :class:`~decimal.Decimal`, never as floats; a value the XSD
+refuses (not a number) makes the check stand aside, since the XSD finding already says it.
+"""
 
 from __future__ import annotations
+
+import weakref
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from ..findings import Finding, Scope, Severity
+from ..records import FlowFacts, Record
+from ..xmlio import Element
+from .registry import rule
+
+ZERO = Decimal("0")
+
+# -- the shared per-bordereau view --------------------------------------------------------
+
+
+@dataclass
+class LineView:
+    """One LigneDePiece: its element and its InfoLignePce / InfoLignePiece block."""
+
+    element: Element
+    info: Element | None
+    bloc: Element | None
+
+
+@dataclass
+class PieceView:
+    """One Piece: its InfoPce (dépense) or BlocPiece (recette), codes and lines."""
+
+    element: Element
+    info: Element | None
+    idpce: str | None
+    typpce: str | None
+    natpce: str | None
+    lines: list[LineView] = field(default_factory=list)
+
+
+@dataclass
+class BordereauView:
+    """One Bordereau read once: its BlocBordereau, codes and pieces."""
+
+    domain: str
+    bloc: Element | None
+    exer: str | None
+    idbord: str | None
+    typbord: str | None
+    pieces: list[PieceView] = field(default_factory=list)
+
+    def triplet(self, piece: PieceView) -> str:
+        return f"{self.typbord}-{piece.typpce}-{piece.natpce}"
+
+
+_cache: list[tuple[weakref.ref[Record], BordereauView]] = []
+
+
+def v(element: Element | None, path: str) -> str | None:
+    """The ``V`` attribute at ``path`` below ``element`` (stripped), or None."""
+    if element is None:
+        return None
+    found = element.find(path)
+    if found is None:
+        return None
+    value = found.get("V")
+    return None if value is None else value.strip()
+
+
+def amount(value: str | None) -> Decimal | None:
+    """``value`` as a Decimal, or None when absent or not a finite number."""
+    if value is None:
+        return None
+    try:
+        number = Decimal(value.strip())
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() else None
+
+
+def number_key(value: str | None) -> str | None:
+    """A numeric identifier in canonical form (leading zeros are not significant)."""
+    if value is None:
+        return None
+    text = value.strip()
+    number = amount(text)
+    if number is not None and number == number.to_integral_value() and number >= 0:
+        return str(int(number))
+    return text
+
+
+def bordereau_view(record: Record) -> BordereauView:
+    """The view of ``record`` (a dépense or recette Bordereau), built once per record."""
+    if _cache and _cache[0][0]() is record:
+        return _cache[0][1]
+    view = _build(record)
+    _cache[:] = [(weakref.ref(record), view)]
+    return view
+
+
+def _build(record: Record) -> BordereauView:
+    element = record.element
+    depense = record.domain == "depense"
+    bloc = element.find("BlocBordereau")
+    view = BordereauView(
+        domain=record.domain or "",
+        bloc=bloc,
+        exer=v(bloc, "Exer"),
+        idbord=v(bloc, "IdBord"),
+        typbord=v(bloc, "TypBord"),
+    )
+    info_path = "BlocPiece/InfoPce" if depense else "BlocPiece"
+    line_path = "InfoLignePce" if depense else "InfoLignePiece"
+    for piece in element.iterfind("Piece"):
+        info = piece.find(info_path)
+        pv = PieceView(piece, info, v(info, "IdPce"), v(info, "TypPce"), v(info, "NatPce"))
+        for line in piece.iterfind("LigneDePiece"):
+            lbloc = line.find("BlocLignePiece")
+            linfo = None if lbloc is None else lbloc.find(line_path)
+            pv.lines.append(LineView(line, linfo, lbloc))
+        view.pieces.append(pv)
+    return view
+
+
+@dataclass
+class _Sums:
+    ht: Decimal | None
+    """Σ MtHT, or None when a line amount is missing or unreadable (the XSD says so)."""
+    tva: Decimal | None
+    tva_lines: int
+    """Lines with MtTVA > 0."""
+
+
+_sums_cache: list[tuple[weakref.ref[Record], _Sums]] = []
+
+
+def _sums(record: Record) -> _Sums:
+    if _sums_cache and _sums_cache[0][0]() is record:
+        return _sums_cache[0][1]
+    ht: Decimal | None = ZERO
+    tva: Decimal | None = ZERO
+    tva_lines = 0
+    for piece in bordereau_view(record).pieces:
+        for line in piece.lines:
+            line_ht = amount(v(line.info, "MtHT"))
+            ht = None if ht is None or line_ht is None else ht + line_ht
+            raw = v(line.info, "MtTVA")
+            if raw is not None:
+                line_tva = amount(raw)
+                tva = None if tva is None or line_tva is None else tva + line_tva
+                if line_tva is not None and line_tva > 0:
+                    tva_lines += 1
+    sums = _Sums(ht, tva, tva_lines)
+    _sums_cache[:] = [(weakref.ref(record), sums)]
+    return sums
+
+
+def cents(value: Decimal) -> str:
+    """An amount as Hélios writes it: two decimals."""
+    return f"{value:.2f}"
+
+
+def _ht_name(record: Record) -> str:
+    return "MtBordHT" if record.domain == "depense" else "MtBordHt"
+
+
+# -- rules ----------------------------------------------------------------------------------
+
+
+@rule(
+    "PES-TOT-001",
+    title=("Total HT du bordereau incohérent", "Bordereau HT total inconsistent"),
+    message=(
+        "{name} vaut {value} mais la somme des MtHT des lignes du bordereau est {expected}.",
+        "{name} is {value} but the MtHT of the bordereau's lines add up to {expected}.",
+    ),
+    severity=Severity.ERROR,
+    scope=Scope.BORDEREAU,
+    ack="ERREUR_CUMUL_MONTANTS",
+    rejects="bordereau",
+    source="pes-rules §2.3, §2.9 item 4, §3.3 [DEF/IMPL; DOC for ORMC]",
+    on="bordereau",
+)
+def bordereau_ht_total(record: Record, facts: FlowFacts) -> Iterator[Finding]:
+    """MtBordHT (dépense) / MtBordHt (recette) equals the sum of the lines' MtHT."""
+    view = bordereau_view(record)
+    name = _ht_name(record)
+    total = None if view.bloc is None else view.bloc.find(name)
+    declared = amount(None if total is None else total.get("V"))
+    computed = _sums(record).ht
+    if total is None or declared is None or computed is None or declared == computed:
+        return
+    yield record.finding(
+        bordereau_ht_total.rule,  # type: ignore[attr-defined]
+        total,
+        value=total.get("V"),
+        name=name,
+        expected=cents(computed),
+    )
+
+
+@rule(
+    "PES-TOT-002",
+    title=("Nombre de pièces du bordereau incohérent", "Bordereau piece count inconsistent"),
+    message=(
+        "NbrPce vaut {value} mais le bordereau contient {expected} pièce(s).",
+        "NbrPce is {value} but the bordereau holds {expected} piece(s).",
+    ),
+    severity=Severity.ERROR,
+    scope=Scope.BORDEREAU,
+    ack="ERREUR_CUMUL_MONTANTS",
+    rejects="bordereau",
+    source="pes-rules §2.3, §2.9 item 3, §3.3 [DEF]",
+    on="bordereau",
+)
+def piece_count(record: Record, facts: FlowFacts) -> Iterator[Finding]:
+    """NbrPce equals the number of Piece elements of the bordereau (this pass also runs
+    the bordereau half of PES-TOT-006)."""
+    yield from cumul_required(record, facts)
+    view = bordereau_view(record)
+    nbr = None if view.bloc is None else view.bloc.find("NbrPce")
+    declared = amount(None if nbr is None else nbr.get("V"))
+    count = len(view.pieces)
+    if nbr is None or declared is None or declared == count:
+        return
+    yield record.finding(
+        piece_count.rule,  # type: ignore[attr-defined]
+        nbr,
+        value=nbr.get("V"),
+        expected=str(count),
+    )
+
+
+@rule(
+    "PES-TOT-003",
+    title=("TVA du bordereau sans ligne de TVA", "Bordereau VAT without any VAT line"),
+    message=(
+        "MtBordTVA vaut {value} mais aucune ligne du bordereau n'a de MtTVA supérieur à 0,00.",
+        "MtBordTVA is {value} but no line of the bordereau has an MtTVA above 0.00.",
+    ),
+    severity=Severity.ERROR,
+    scope=Scope.BORDEREAU,
+    ack="ERREUR_CUMUL_MONTANTS",
+    rejects="bordereau",
+    source="pes-rules §2.3, §2.9 item 5, §3.3 [DOC]",
+    on="bordereau",
+)
+def vat_without_lines(record: Record, facts: FlowFacts) -> Iterator[Finding]:
+    """MtBordTVA > 0 needs at least one line with MtTVA > 0."""
+    view = bordereau_view(record)
+    total = None if view.bloc is None else view.bloc.find("MtBordTVA")
+    declared = amount(None if total is None else total.get("V"))
+    sums = _sums(record)
+    if total is None or declared is None or declared <= 0 or sums.tva is None:
+        return
+    if sums.tva_lines == 0:
+        yield record.finding(
+            vat_without_lines.rule,  # type: ignore[attr-defined]
+            total,
+            value=total.get("V"),
+        )
+
+
+@rule(
+    "PES-TOT-004",
+    title=("Lignes avec TVA sans TVA du bordereau", "VAT lines without bordereau VAT"),
+    message=(
+        "{count} ligne(s) ont un MtTVA supérieur à 0,00 (total {expected}) mais MtBordTVA "
+        "est {state}.",
+        "{count} line(s) have an MtTVA above 0.00 (total {expected}) but MtBordTVA is {state}.",
+    ),
+    severity=Severity.ERROR,
+    scope=Scope.BORDEREAU,
+    ack="ERREUR_CUMUL_MONTANTS",
+    rejects="bordereau",
+    source="pes-rules §2.5 (MtTVA), §2.9 item 5, §3.2, §3.5 (MtTVA) [DOC]",
+    on="bordereau",
+)
+def lines_without_vat_total(record: Record, facts: FlowFacts) -> Iterator[Finding]:
+    """A line with MtTVA > 0 needs MtBordTVA present and > 0."""
+    view = bordereau_view(record)
+    sums = _sums(record)
+    if view.bloc is None or sums.tva_lines == 0 or sums.tva is None:
+        return
+    total = view.bloc.find("MtBordTVA")
+    declared = amount(None if total is None else total.get("V"))
+    if total is not None and (declared is None or declared > 0):
+        return
+    fr, en = ("absent", "missing") if total is None else ("à zéro", "zero")
+    state = en if record.lang == "en" else fr
+    yield record.finding(
+        lines_without_vat_total.rule,  # type: ignore[attr-defined]
+        view.bloc if total is None else total,
+        value=None if total is None else total.get("V"),
+        count=sums.tva_lines,
+        expected=cents(sums.tva),
+        state=state,
+    )
+
+
+@rule(
+    "PES-TOT-005",
+    title=("Total TVA du bordereau incohérent", "Bordereau VAT total inconsistent"),
+    message=(
+        "MtBordTVA vaut {value} mais la somme des MtTVA des lignes du bordereau est {expected}.",
+        "MtBordTVA is {value} but the MtTVA of the bordereau's lines add up to {expected}.",
+    ),
+    severity=Severity.ERROR,
+    scope=Scope.BORDEREAU,
+    ack="ERREUR_CUMUL_MONTANTS",
+    rejects="bordereau",
+    source="pes-rules §2.3, §2.9 item 5 [DEF], §3.3 [DOC for ORMC]",
+    on="bordereau",
+)
+def bordereau_vat_total(record: Record, facts: FlowFacts) -> Iterator[Finding]:
+    """MtBordTVA equals Σ MtTVA when both are above zero (the other cases are TOT-003/004)."""
+    view = bordereau_view(record)
+    total = None if view.bloc is None else view.bloc.find("MtBordTVA")
+    declared = amount(None if total is None else total.get("V"))
+    sums = _sums(record)
+    if total is None or declared is None or declared <= 0 or sums.tva is None:
+        return
+    if sums.tva_lines and declared != sums.tva:
+        yield record.finding(
+            bordereau_vat_total.rule,  # type: ignore[attr-defined]
+            total,
+            value=total.get("V"),
+            expected=cents(sums.tva),
+        )
+
+
+# InfoDematerialisee lives in the domain header, which is released before the bordereaux
+# are read: PES-TOT-006 runs on the domain header to note it, per domain, and each
+# bordereau is then checked by the bordereau pass of this module (see piece_count).
+_DEMAT = "totals.infodematerialisee"
+
+
+@rule(
+    "PES-TOT-006",
+    title=(
+        "MtCumulAnnuel absent d'un bordereau dématérialisé",
+        "MtCumulAnnuel missing from a dematerialised bordereau",
+    ),
+    message=(
+        "InfoDematerialisee vaut 1 : MtCumulAnnuel doit être présent et supérieur à 0,00 "
+        "(trouvé : {found}).",
+        "InfoDematerialisee is 1: MtCumulAnnuel must be present and above 0.00 (found: {found}).",
+    ),
+    severity=Severity.ERROR,
+    scope=Scope.BORDEREAU,
+    ack="ERREUR_CUMUL_MONTANTS",
+    rejects="bordereau",
+    source="pes-rules §2.3, §2.9 item 2, §3.3 [DOC] (recette ORMC, TypBord 06, exempt)",
+    on="domain_header",
+)
+def note_dematerialised(record: Record, facts: FlowFacts) -> Iterator[Finding]:
+    """InfoDematerialisee = 1 ⇒ every bordereau has MtCumulAnnuel > 0 (recette ORMC
+    exempt). Runs on EnTeteDepense/EnTeteRecette to note the flag; the bordereaux are
+    checked as they come by :func:`cumul_required`."""
+    if record.domain in ("depense", "recette"):
+        flag = v(record.element, "InfoDematerialisee")
+        demat: dict[str, bool] = facts.state(_DEMAT, dict)
+        demat[record.domain] = flag in ("1", "true")
+    return iter(())
+
+
+def cumul_required(record: Record, facts: FlowFacts) -> Iterator[Finding]:
+    """The bordereau half of PES-TOT-006."""
+    demat: dict[str, bool] = facts.state(_DEMAT, dict)
+    if not demat.get(record.domain or ""):
+        return
+    view = bordereau_view(record)
+    if view.bloc is None or (record.domain == "recette" and view.typbord in ("06", "07")):
+        return
+    cumul = view.bloc.find("MtCumulAnnuel")
+    declared = amount(None if cumul is None else cumul.get("V"))
+    if cumul is not None and (declared is None or declared > 0):
+        return
+    found = ("missing" if record.lang == "en" else "absent") if cumul is None else cumul.get("V")
+    yield record.finding(
+        note_dematerialised.rule,  # type: ignore[attr-defined]
+        view.bloc if cumul is None else cumul,
+        value=None if cumul is None else cumul.get("V"),
+        found=found,
+    )

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from .builder import NS, FlowSpec, Signer, build_flow, write_flow
 from .mutations import MUTATIONS, Mutation, MutationResult, mutate
+from .signing import DgfipSigner, sign_flow
 from .xpaths import NAMESPACES, resolve, xpath_of
 
 __all__ = [
     "MUTATIONS",
     "NAMESPACES",
     "NS",
+    "DgfipSigner",
     "FlowSpec",
     "Mutation",
     "MutationResult",
@@ -23,6 +25,7 @@ __all__ = [
     "build_flow",
     "mutate",
     "resolve",
+    "sign_flow",
     "write_flow",
     "xpath_of",
 ]

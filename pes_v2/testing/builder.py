@@ -300,6 +300,7 @@ class _Writer:
             _v(ref, "Support", "01")
             _v(ref, "IdUnique", self.pj_id(g))
             _v(ref, "NomPJ", self.pj_name(g))
+            _v(ref, "TypePJ", "003" if dom == "D" else "002")
         tiers = self._tiers(dom)
         ht = tva = Decimal("0.00")
         facture = f"FA{self.exer}-{rng.randint(1, 99999):05d}"
@@ -447,7 +448,17 @@ class _Writer:
                     else:
                         desc = f"Pièce justificative n° {i + 1}"
                     xf.write(_el("Description", desc), pretty_print=True)
+                    if owner is not None and i % 2 == 0:  # every other PJ names its object
+                        xf.write(self._refcompta(*owner), pretty_print=True)
                 xf.write("\n")
+
+    def _refcompta(self, dom: str, idpce: int) -> Any:
+        ref = etree.Element("RefCompta")
+        _v(ref, "Domaine", "01" if dom == "D" else "02")
+        _v(ref, "Exercice", self.exer)
+        _v(ref, "TypeObjet", "01")  # TypBord of the generated bordereaux
+        _v(ref, "Identifiant", idpce)
+        return ref
 
 
 def pj_content_chunks(seed: int, index: int, size: int) -> Iterator[bytes]:

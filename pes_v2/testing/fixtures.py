@@ -12,8 +12,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .. import rules
 from .builder import FlowSpec, build_flow
 from .mutations import MUTATIONS, mutate
+
+rules.load()
+DECLARED = {rule.id for rule in rules.all_rules()}
+get_rule = rules.get
 
 __all__ = ["VALID", "write_fixtures"]
 
@@ -43,6 +48,7 @@ _DOMAINS = {
     "totals": "totals",
     "ids": "ids",
     "pj": "pj",
+    "lint": "lint",
 }
 
 
@@ -65,13 +71,14 @@ def write_fixtures(root: Path) -> list[dict[str, Any]]:
         rel = f"invalid/{domain}/gen-{name}.xml"
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_bytes(res.data)
-        entries.append(
-            {
-                "path": rel,
-                "description": f"{name}: {mutation.description} Fault at {res.xpath}.",
-                "rules": [mutation.rule, *mutation.also],
-            }
-        )
+        entry: dict[str, Any] = {
+            "path": rel,
+            "description": f"{name}: {mutation.description} Fault at {res.xpath}.",
+            "rules": [mutation.rule, *mutation.also],
+        }
+        if mutation.rule in DECLARED and "default" not in get_rule(mutation.rule).profiles:
+            entry["profile"] = "strict"  # vendor lint: reported by --profile strict only
+        entries.append(entry)
     manifest_path = root / "manifest.json"
     manifest: dict[str, Any] = (
         json.loads(manifest_path.read_text("utf-8")) if manifest_path.exists() else {}

@@ -78,13 +78,9 @@ def test_json_contract_and_output_file(tmp_path: Path) -> None:
     assert document["schemas"] == {"kind": "embedded", "version": "5.30"}
     assert [f["valid"] for f in document["files"]] == [True, False]
     assert document["files"][0]["flow"]["IdColl"]
-    assert document["summary"] == {
-        "files": 2,
-        "valid": 1,
-        "errors": 1,
-        "warnings": 0,
-        "by_rule": {"PES-FLX-001": 1},
-    }
+    summary = document["summary"]
+    assert (summary["files"], summary["valid"], summary["errors"]) == (2, 1, 1)
+    assert summary["by_rule"]["PES-FLX-001"] == 1
 
 
 def test_directory_is_walked_recursively_in_sorted_order(tmp_path: Path) -> None:

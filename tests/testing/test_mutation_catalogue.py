@@ -63,6 +63,9 @@ def test_mutation(name: str, base: str, official_xsd: Any, business_oracle: Any)
         el = resolve(root, res.xpath)
         assert re.fullmatch(r"/n:PES_Aller(/[\w:]+\[\d+\])+", res.xpath)
         valid = official_xsd.validate(root.getroottree())
+        if res.kind == "signature":  # signed first, then broken: see test_signature_mutations
+            assert valid is ("PES-XSD-003" not in res.also)
+            continue
         if res.kind == "xsd":
             assert not valid
             first = official_xsd.error_log[0]

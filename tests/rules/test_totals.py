@@ -1,0 +1,129 @@
+"""PES-TOT-*: bordereau totals, counts, VAT coherence and MtCumulAnnuel."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from lxml import etree
+
+import pes_v2
+from pes_v2.testing import FlowSpec, build_flow
+
+BASE = build_flow(FlowSpec(seed=5, depense=2, recette=1, pieces=2, lines=2))
+D_BLOC = "/n:PES_Aller/PES_DepenseAller[1]/Bordereau[1]/BlocBordereau[1]"
+
+
+def tree() -> Any:
+    return etree.fromstring(BASE)
+
+
+def run(root: Any, lang: str = "fr") -> list[pes_v2.Finding]:
+    data = etree.tostring(root, xml_declaration=True, encoding="ISO-8859-1")
+    report = pes_v2.validate(data, schemas="embedded", lang=lang)
+    return [f for f in report.findings if f.rule.startswith("PES-TOT-")]
+
+
+def bord(root: Any, domain: str = "PES_DepenseAller") -> Any:
+    return root.find(f"{domain}/Bordereau")
+
+
+def test_generated_flow_has_no_totals_finding() -> None:
+    assert run(tree()) == []
+
+
+def test_mtbordht_differs_from_lines() -> None:
+    root = tree()
+    el = bord(root).find("BlocBordereau/MtBordHT")
+    computed = el.get("V")
+    el.set("V", "75724.75")
+    (f,) = run(root)
+    assert (f.rule, f.xpath, f.value, f.severity) == (
+        "PES-TOT-001",
+        f"{D_BLOC}/MtBordHT[1]",
+        "75724.75",
+        pes_v2.Severity.ERROR,
+    )
+    assert f.line == el.sourceline and f.ack == "ERREUR_CUMUL_MONTANTS"
+    assert f"{Decimal(computed):.2f}" in f.message and "MtBordHT" in f.message
+
+
+def test_recette_total_uses_mtbordht_lowercase_t() -> None:
+    root = tree()
+    el = bord(root, "PES_RecetteAller").find("BlocBordereau/MtBordHt")
+    el.set("V", str(Decimal(el.get("V")) - Decimal("0.01")))
+    (f,) = run(root, "en")
+    assert f.rule == "PES-TOT-001" and f.xpath.endswith("BlocBordereau[1]/MtBordHt[1]")
+    assert "MtBordHt is" in f.message
+
+
+def test_nbrpce_differs_from_pieces() -> None:
+    root = tree()
+    bord(root).find("BlocBordereau/NbrPce").set("V", "3")
+    (f,) = run(root)
+    assert (f.rule, f.xpath, f.value) == ("PES-TOT-002", f"{D_BLOC}/NbrPce[1]", "3")
+    assert "2 pièce" in f.message
+
+
+def _vat_bordereau(root: Any) -> Any:
+    return root.xpath("PES_DepenseAller/Bordereau[BlocBordereau/MtBordTVA]")[0]
+
+
+def test_mtbordtva_without_vat_lines() -> None:
+    root = tree()
+    b = _vat_bordereau(root)
+    for el in b.iterfind(".//InfoLignePce/MtTVA"):
+        el.set("V", "0.00")
+    (f,) = run(root)
+    assert f.rule == "PES-TOT-003" and f.xpath.endswith("BlocBordereau[1]/MtBordTVA[1]")
+
+
+def test_vat_lines_without_mtbordtva() -> None:
+    root = tree()
+    b = _vat_bordereau(root)
+    b.find("BlocBordereau/MtBordTVA").set("V", "0.00")
+    (f,) = run(root)
+    assert (f.rule, f.value) == ("PES-TOT-004", "0.00")
+    root = tree()
+    b = _vat_bordereau(root)
+    b.find("BlocBordereau").remove(b.find("BlocBordereau/MtBordTVA"))
+    (f,) = run(root, "en")
+    assert (
+        f.rule == "PES-TOT-004" and f.xpath.endswith("BlocBordereau[1]") and "missing" in f.message
+    )
+
+
+def test_mtbordtva_differs_from_lines() -> None:
+    root = tree()
+    el = _vat_bordereau(root).find("BlocBordereau/MtBordTVA")
+    el.set("V", str(Decimal(el.get("V")) + 1))
+    (f,) = run(root)
+    assert f.rule == "PES-TOT-005" and f.value == el.get("V")
+
+
+def test_mtcumulannuel_required_when_dematerialised() -> None:
+    root = tree()
+    root.find("PES_DepenseAller/EnTeteDepense/InfoDematerialisee").set("V", "1")
+    bloc = bord(root).find("BlocBordereau")
+    bloc.remove(bloc.find("MtCumulAnnuel"))
+    findings = run(root)
+    assert [(f.rule, f.xpath) for f in findings] == [("PES-TOT-006", D_BLOC)]
+    # not dematerialised: MtCumulAnnuel may be absent
+    root.find("PES_DepenseAller/EnTeteDepense/InfoDematerialisee").set("V", "0")
+    assert run(root) == []
+
+
+def test_mtcumulannuel_not_required_for_ormc() -> None:
+    root = tree()
+    root.find("PES_RecetteAller/EnTeteRecette/InfoDematerialisee").set("V", "1")
+    bloc = bord(root, "PES_RecetteAller").find("BlocBordereau")
+    bloc.remove(bloc.find("MtCumulAnnuel"))
+    assert [f.rule for f in run(root)] == ["PES-TOT-006"]
+    bloc.find("TypBord").set("V", "06")
+    assert run(root) == []
+
+
+def test_unreadable_amount_is_left_to_the_xsd() -> None:
+    root = tree()
+    bord(root).find(".//InfoLignePce/MtHT").set("V", "douze")
+    assert run(root) == []

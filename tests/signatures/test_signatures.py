@@ -1,0 +1,326 @@
+"""Signature verification: interoperability with xmlsec1, mutations, wrapping, chains."""
+
+from __future__ import annotations
+
+import copy
+import io
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lxml import etree
+
+import pes_v2
+from pes_v2.findings import Severity
+from pes_v2.signatures import Indication, SubIndication, verify_bytes, verify_chain
+from pes_v2.signatures import algorithms as A
+from pes_v2.testing import MUTATIONS, FlowSpec, build_flow, mutate
+from pes_v2.testing.signing import DgfipSigner, sign_flow
+from pes_v2.testing.signing import test_pki as make_pki
+
+XMLSEC1 = shutil.which("xmlsec1")
+needs_xmlsec1 = pytest.mark.skipif(XMLSEC1 is None, reason="xmlsec1 is not installed")
+CORPUS = Path("/work/shared/reference/corpus")
+DS = "{" + A.DS + "}"
+PES_NS = "http://www.minefi.gouv.fr/cp/helios/pes_v2/Rev0/aller"
+SIGNED_CORPUS = {
+    # README §2.5: reference digests per signature, as the reference check found them.
+    "s2low/2.3.1rev863__test__PHPUnit__lib__fixtures__HELIOS_SIMU_ALR2_bad_signature.xml": [False],
+    "s2low/2.3.1rev863__test__PHPUnit__lib__fixtures__signature_bordereau_bad.xml": [False, False],
+    "s2low/2.5.0__test__PHPUnit__helios__fixtures__pes_signe.xml": [False],
+    "s2low/2.5.1__test__PHPUnit__lib__fixtures__HELIOS_SIMU_ALR2_1445334258_694103934.xml": [True],
+    "s2low/test__PHPUnit__lib__fixtures__plusieurs_signatures.xml": [False, False, False],
+    "s2low/test__PHPUnit__lib__fixtures__signature_bordereau.xml": [False, False],
+    "s2low/test__PHPUnit__lib__fixtures__signature_bordereau2.xml": [True],
+    "s2low/test__PHPUnit__lib__fixtures__signature_bordereau_double.xml": [True, True],
+    "megalis-bretagne__pastell/test__PHPUnit__connecteur__glaneur-local__fixtures__pes_depot_"
+    "vrac__PESALR2_49101169800000_171227_2045.xml": [True],
+    "megalis-bretagne__pastell/test__PHPUnit__connecteur__libersign__fixtures__SHA256_bordereau"
+    ".xml": [True],
+    "megalis-bretagne__pastell/test__PHPUnit__connecteur__libersign__fixtures__fichier_signe.xml": [
+        True
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def pki() -> Any:
+    return make_pki()
+
+
+@pytest.fixture(scope="module")
+def signer(pki: Any) -> DgfipSigner:
+    return DgfipSigner.for_pki(pki)
+
+
+@pytest.fixture(scope="module")
+def signed_flow(signer: DgfipSigner) -> bytes:
+    spec = FlowSpec(
+        seed=5, depense=2, recette=1, pieces=2, lines=2, pj=1, signed=True, signer=signer
+    )
+    return build_flow(spec)
+
+
+@pytest.fixture(scope="module")
+def global_flow(signed_flow: bytes, signer: DgfipSigner) -> bytes:
+    return sign_flow(signed_flow, signer)
+
+
+def xmlsec1_verdict(path: Path, index: int, trusted: Path | None = None) -> bool:
+    root = etree.parse(str(path)).getroot()
+    cmd = [str(XMLSEC1), "--verify", "--id-attr:Id", "Bordereau"]
+    cmd += ["--id-attr:Id", f"{etree.QName(root).namespace}:PES_Aller"]
+    for ns in A.XADES_NAMESPACES:
+        cmd += ["--id-attr:Id", f"{ns}:SignedProperties"]
+    cmd += ["--trusted-pem", str(trusted)] if trusted else ["--insecure"]
+    xpath = f"(//*[local-name()='Signature' and namespace-uri()='{A.DS}'])[{index}]"
+    cmd += ["--node-xpath", xpath, str(path)]
+    return subprocess.run(cmd, capture_output=True, check=False).returncode == 0
+
+
+def _errors(report: pes_v2.Report) -> set[tuple[str, str | None]]:
+    return {(f.rule, f.xpath) for f in report.findings if f.severity is Severity.ERROR}
+
+
+# -- signer ------------------------------------------------------------------------------
+
+
+def test_signed_flows_are_xsd_valid_and_clean(
+    signed_flow: bytes, global_flow: bytes, official_v530: Path
+) -> None:
+    for data in (signed_flow, global_flow):
+        report = pes_v2.validate(data, schemas=official_v530)
+        assert [f for f in report.findings if f.severity is not Severity.INFO] == []
+        infos = {f.rule for f in report.findings if f.severity is Severity.INFO}
+        assert "PES-SIG-030" in infos  # chains not checked without trust anchors
+    # A flow given as bytes or a path is read again whole: the global digest is verified.
+    report = pes_v2.validate(global_flow, schemas="embedded")
+    assert "PES-SIG-120" not in {f.rule for f in report.findings}
+    assert report.signatures and {(s.indication, s.sub_indication) for s in report.signatures} == {
+        (Indication.INDETERMINATE, SubIndication.NO_CERTIFICATE_CHAIN_FOUND)
+    }
+    # A caller's stream cannot be read twice: the digest is reported as not recomputed.
+    report = pes_v2.validate(io.BytesIO(global_flow), schemas="embedded")
+    assert "PES-SIG-120" in {f.rule for f in report.findings}
+
+
+def test_global_digest_mismatch_found_by_the_second_read(global_flow: bytes) -> None:
+    tampered = global_flow.replace(b'<Version V="2"/>', b'<Version V="1"/>', 1)
+    assert tampered != global_flow
+    report = pes_v2.validate(tampered, schemas="embedded")
+    digest = [f for f in report.findings if f.rule == "PES-SIG-104"]
+    assert len(digest) == 1
+    assert digest[0].xpath == "/n:PES_Aller/ds:Signature[1]/ds:SignedInfo[1]/ds:Reference[1]"
+    (status,) = [s for s in report.signatures if s.target == "flux"]
+    assert status.sub_indication is SubIndication.HASH_FAILURE
+
+
+def test_trust_anchors_make_a_good_signature_pass(signed_flow: bytes, tmp_path: Path) -> None:
+    pki = make_pki()
+    root_pem = tmp_path / "root.pem"
+    root_pem.write_bytes(pki.root.cert_pem())
+    report = pes_v2.validate(signed_flow, schemas="embedded", trust=[root_pem])
+    assert report.signatures and all(
+        s.indication is Indication.PASSED for s in report.signatures
+    ), report.signatures
+    foreign = pes_v2.validate(signed_flow, schemas="embedded", trust=[pki.foreign_root.cert_pem()])
+    assert {f.rule for f in foreign.errors} == {"PES-SIG-016"}
+
+
+def test_signing_is_deterministic(signer: DgfipSigner) -> None:
+    spec = FlowSpec(seed=9, depense=1, pieces=1, lines=1, signed=True, signer=signer)
+    assert build_flow(spec) == build_flow(spec)
+
+
+@needs_xmlsec1
+def test_own_signatures_verify_with_xmlsec1(
+    signed_flow: bytes, global_flow: bytes, pki: Any, tmp_path: Path
+) -> None:
+    trusted = tmp_path / "root.pem"
+    trusted.write_bytes(pki.root.cert_pem())
+    for name, data in (("bord.xml", signed_flow), ("global.xml", global_flow)):
+        path = tmp_path / name
+        path.write_bytes(data)
+        found = verify_bytes(data)
+        assert len(found) == (3 if name == "bord.xml" else 4)
+        for item in found:
+            assert item.verification.intact is True
+            assert item.verification.problems == []
+            assert xmlsec1_verdict(path, item.index, trusted)
+
+
+# -- interoperability on the corpus ------------------------------------------------------
+
+
+@needs_xmlsec1
+@pytest.mark.parametrize("name", sorted(SIGNED_CORPUS))
+def test_corpus_verdict_equals_xmlsec1(name: str) -> None:
+    path = CORPUS / name
+    if not path.exists():
+        pytest.skip(f"corpus file {name} not available")
+    found = verify_bytes(path.read_bytes())
+    assert [f.verification.intact for f in found] == SIGNED_CORPUS[name]
+    for item in found:
+        assert item.verification.intact is xmlsec1_verdict(path, item.index), item.xpath
+
+
+# -- mutations -----------------------------------------------------------------------------
+
+SIGNATURE_MUTATIONS = sorted(n for n, m in MUTATIONS.items() if m.kind == "signature")
+
+
+@pytest.mark.parametrize("name", SIGNATURE_MUTATIONS)
+def test_signature_mutation_is_detected(name: str, signed_flow: bytes) -> None:
+    unsigned = build_flow(FlowSpec(seed=4, depense=2, recette=1, pieces=2, lines=2))
+    for base in (unsigned, signed_flow):
+        result = mutate(base, name, seed=1)
+        report = pes_v2.validate(result.data, schemas="embedded")
+        assert (result.rule, result.xpath) in _errors(report)
+        rules = {f.rule for f in report.findings if f.severity is not Severity.INFO}
+        assert rules == {result.rule, *result.also}
+
+
+# -- wrapping ------------------------------------------------------------------------------
+
+
+def _tree(data: bytes) -> Any:
+    return etree.fromstring(data, etree.XMLParser(resolve_entities=False, huge_tree=True))
+
+
+def _bytes(root: Any) -> bytes:
+    return b'<?xml version="1.0" encoding="ISO-8859-1"?>\n' + etree.tostring(
+        root, encoding="ISO-8859-1", xml_declaration=False
+    )
+
+
+def _wrap_duplicate_id_elsewhere(root: Any) -> None:
+    first, second = list(root.iter("Bordereau"))[:2]
+    second.set("Id", first.get("Id"))
+
+
+def _wrap_signed_copy_moved(root: Any) -> None:
+    # The original signed bordereau moves into another's signature Object; a forged one
+    # with the same Id takes its place and keeps the original signature.
+    first = next(root.iter("Bordereau"))
+    original = copy.deepcopy(first)
+    first.find("BlocBordereau/IdBord").set("V", "4242")
+    holder = list(root.iter("Bordereau"))[1].find(f"{DS}Signature")
+    obj = holder.makeelement(f"{DS}Object", {})
+    obj.append(original)
+    holder.append(obj)
+
+
+def _wrap_whitespace_injection(root: Any) -> None:
+    first = next(root.iter("Bordereau"))
+    bloc = first.find("BlocBordereau")
+    bloc.text = bloc.text + " "
+
+
+def _wrap_reference_to_ancestor(root: Any) -> None:
+    first = next(root.iter("Bordereau"))
+    first.remove(first.find(f"{DS}Signature"))
+    DgfipSigner.for_pki(indent=False).sign(first, uri="#" + root.get("Id"))
+
+
+def _wrap_second_signature(root: Any) -> None:
+    first = next(root.iter("Bordereau"))
+    extra = copy.deepcopy(first.find(f"{DS}Signature"))
+    extra.set("Id", "forged")
+    first.append(extra)
+
+
+def _wrap_extra_certificate(root: Any) -> None:
+    import base64
+
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    first = next(root.iter("Bordereau"))
+    data = first.find(f"{DS}Signature/{DS}KeyInfo/{DS}X509Data")
+    extra = data.makeelement(f"{DS}X509Certificate", {})
+    extra.text = base64.b64encode(
+        make_pki().foreign_signer.cert.public_bytes(Encoding.DER)
+    ).decode()
+    data.insert(0, extra)
+
+
+WRAPPING = {
+    "duplicate_id_elsewhere": (_wrap_duplicate_id_elsewhere, "PES-SIG-015"),
+    "signed_copy_moved": (_wrap_signed_copy_moved, "PES-SIG-004"),
+    "whitespace_injection": (_wrap_whitespace_injection, "PES-SIG-004"),
+    "reference_to_ancestor": (_wrap_reference_to_ancestor, "PES-SIG-003"),
+    "second_signature": (_wrap_second_signature, "PES-SIG-001"),
+    "extra_certificate": (_wrap_extra_certificate, "PES-SIG-009"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(WRAPPING))
+def test_wrapping_variant_is_detected(name: str, signed_flow: bytes) -> None:
+    edit, rule = WRAPPING[name]
+    root = _tree(signed_flow)
+    edit(root)
+    report = pes_v2.validate(_bytes(root), schemas="embedded")
+    assert rule in {f.rule for (f,) in zip(report.findings) if f.severity is Severity.ERROR}
+
+
+def test_comment_injection_changes_nothing_signed(signed_flow: bytes) -> None:
+    """A comment is not signed content (bare-name references exclude comments) and pes-v2
+    drops comments when reading: what the rules read is what was signed."""
+    root = _tree(signed_flow)
+    bloc = next(root.iter("Bordereau")).find("BlocBordereau")
+    bloc.insert(0, etree.Comment(" injecté "))
+    data = _bytes(root)
+    assert all(item.verification.intact for item in verify_bytes(data))
+    report = pes_v2.validate(data, schemas="embedded")
+    assert not [
+        f
+        for f in report.findings
+        if f.rule.startswith("PES-SIG-0") and f.severity is not Severity.INFO
+    ]
+
+
+# -- certificates and chains -----------------------------------------------------------
+
+
+def test_chain_with_anchors(pki: Any) -> None:
+    from datetime import datetime, timezone
+
+    at = datetime(2024, 3, 1, tzinfo=timezone.utc)
+    anchors = [pki.root.cert_pem()]
+    ok = verify_chain(pki.signer.cert, anchors, at=at)
+    assert ok.indication is Indication.PASSED and len(ok.path) == 2
+    foreign = verify_chain(pki.foreign_signer.cert, anchors, at=at)
+    assert foreign.sub_indication is SubIndication.NO_CERTIFICATE_CHAIN_FOUND
+    expired = verify_chain(pki.expired.cert, anchors, at=at)
+    assert expired.sub_indication is SubIndication.OUT_OF_BOUNDS_NO_POE
+    none = verify_chain(pki.signer.cert, None, at=at)
+    assert none.indication is Indication.INDETERMINATE
+
+
+def test_key_usage_and_statuses(pki: Any) -> None:
+    from pes_v2.records import FlowFacts
+    from pes_v2.rules.signature import statuses
+
+    signer = DgfipSigner.for_pki(pki, key=pki.no_usage.key, cert=pki.no_usage.cert)
+    data = build_flow(FlowSpec(seed=2, depense=1, pieces=1, lines=1, signed=True, signer=signer))
+    report = pes_v2.validate(data, schemas="embedded")
+    assert "PES-SIG-013" in {f.rule for f in report.findings}
+    found = verify_bytes(data)
+    indication, sub = found[0].verification.indication(None)
+    assert (indication, sub) == (Indication.INDETERMINATE, SubIndication.CHAIN_CONSTRAINTS_FAILURE)
+    assert statuses(FlowFacts()) == []
+
+
+def test_limits_are_findings_not_crashes(signed_flow: bytes) -> None:
+    root = _tree(signed_flow)
+    sig = next(root.iter("Bordereau")).find(f"{DS}Signature")
+    info = sig.find(f"{DS}SignedInfo")
+    ref = info.find(f"{DS}Reference")
+    for _ in range(10):
+        info.append(copy.deepcopy(ref))
+    report = pes_v2.validate(_bytes(root), schemas="embedded")
+    assert "PES-SIG-014" in {f.rule for f in report.findings}
+    sig.find(f"{DS}SignatureValue").text = "!!! not base64 !!!"
+    found = verify_bytes(_bytes(root))
+    assert found[0].verification.intact is not True
