@@ -5,8 +5,12 @@ from __future__ import annotations
 import sys
 
 import click
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from pes_v2.testing import MUTATIONS, FlowSpec, build_flow, mutate, write_flow
+from pes_v2.testing.signing import DgfipSigner
 
 __all__ = ["generate"]
 
@@ -75,6 +79,20 @@ __all__ = ["generate"]
     help="Introduce one known defect (see the mutation catalogue).",
 )
 @click.option(
+    "--sign",
+    "key_file",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="Sign every bordereau (XAdES, DGFiP policy) with this PEM private key (needs --cert).",
+)
+@click.option(
+    "--cert",
+    "cert_file",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="PEM certificate of the --sign key.",
+)
+@click.option(
     "--out",
     "-o",
     type=click.Path(dir_okay=False, allow_dash=True),
@@ -93,10 +111,15 @@ def generate(
     encoding: str,
     target_mb: float | None,
     mutation: str | None,
+    key_file: str | None,
+    cert_file: str | None,
     out: str,
 ) -> None:
     """Generate a synthetic PES_Aller flow, valid against the DGFiP XSD and the business
     rules, or carrying exactly one defect with --mutate."""
+    if (key_file is None) != (cert_file is None):
+        raise click.UsageError("--sign and --cert go together")
+    signer = _signer(key_file, cert_file) if key_file and cert_file else None
     try:
         spec = FlowSpec(
             seed=seed,
@@ -108,6 +131,8 @@ def generate(
             pj_size=pj_size,
             encoding=encoding,
             target_bytes=None if target_mb is None else int(target_mb * 1_000_000),
+            signed=signer is not None,
+            signer=signer,
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
@@ -122,6 +147,20 @@ def generate(
         write_flow(spec, sys.stdout.buffer)
     else:
         write_flow(spec, out)
+
+
+def _signer(key_file: str, cert_file: str) -> DgfipSigner:
+    """A DGFiP-shaped signer from PEM files (an RSA key and its certificate)."""
+    try:
+        with open(key_file, "rb") as stream:
+            key = serialization.load_pem_private_key(stream.read(), password=None)
+        with open(cert_file, "rb") as stream:
+            cert = x509.load_pem_x509_certificate(stream.read())
+    except (OSError, ValueError, TypeError) as exc:
+        raise click.UsageError(f"--sign/--cert: {exc}") from exc
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise click.UsageError("--sign: an RSA private key is needed")
+    return DgfipSigner(key=key, cert=cert)
 
 
 def _emit(out: str, data: bytes) -> None:

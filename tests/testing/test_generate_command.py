@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import pes_v2
 from pes_v2.cli.generate import generate
 from pes_v2.testing import FlowSpec, build_flow
 
@@ -53,3 +54,24 @@ def test_mutate(tmp_path: Path) -> None:
 )
 def test_usage_errors(args: list[str]) -> None:
     assert CliRunner().invoke(generate, args).exit_code == 2
+
+
+def test_generate_signed_flow_with_key_and_certificate(tmp_path: Path) -> None:
+    from pes_v2.testing.signing import test_pki
+
+    pki = test_pki()
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    key.write_bytes(pki.signer.key_pem())
+    cert.write_bytes(pki.signer.cert_pem())
+    out = tmp_path / "signed.xml"
+    result = CliRunner().invoke(
+        generate,
+        ["--depense", "2", "--sign", str(key), "--cert", str(cert), "--out", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    report = pes_v2.validate(out, schemas="embedded", trust=[pki.root.cert_pem()])
+    assert report.valid, report.errors
+    assert len(report.signatures) == 2
+    assert {s.indication.value for s in report.signatures} == {"PASSED"}
+    lone = CliRunner().invoke(generate, ["--sign", str(key)])
+    assert lone.exit_code == 2
