@@ -6,7 +6,9 @@ import click
 
 import pes_v2
 
+from .ack import ack
 from .generate import generate
+from .info import info
 from .rules import rules
 from .schemas import schemas
 from .validate import validate
@@ -25,6 +27,8 @@ cli.add_command(validate)
 cli.add_command(schemas)
 cli.add_command(generate)
 cli.add_command(rules)
+cli.add_command(info)
+cli.add_command(ack)
 
 
 def main() -> None:

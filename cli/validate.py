@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
 
 import click
 
-from pes_v2.batch import STDIN, FileOutcome, expand_paths, validate_paths
+from pes_v2.api import load_trust
+from pes_v2.batch import STDIN, FileOutcome, default_jobs, expand_paths, validate_paths
 from pes_v2.bundles import resolve_bundle
 from pes_v2.context import load_context
 from pes_v2.errors import PesError
 from pes_v2.findings import Severity
-from pes_v2.reporting import render_json, render_text
+from pes_v2.reporting import (
+    FORMATS,
+    render_acquit,
+    render_file_text,
+    render_html,
+    render_json,
+    render_jsonl_file,
+    render_jsonl_summary,
+    render_junit,
+    render_sarif,
+    render_summary_text,
+)
 
 from .common import EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_USAGE, fail
 
@@ -39,16 +56,25 @@ def exit_code(outcomes: list[FileOutcome], fail_on: Severity) -> int:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(FORMATS),
     default="text",
     show_default=True,
-    help="Report format.",
+    help="Report format: text, json, jsonl (one line per file, streamed), junit, sarif, "
+    "html (one self-contained page), acquit (the PES_ACQUIT Hélios would likely send).",
 )
 @click.option(
     "--output",
     "-o",
-    type=click.Path(dir_okay=False, writable=True),
-    help="Write the report to this file instead of standard output.",
+    type=click.Path(writable=True),
+    help="Write the report to this file instead of standard output (acquit with several "
+    "files: a directory, one <name>.acquit.xml per flow).",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Files validated in parallel (worker processes). Default: the number of CPUs.",
 )
 @click.option(
     "--lang",
@@ -79,16 +105,26 @@ def exit_code(outcomes: list[FileOutcome], fail_on: Severity) -> int:
     help="JSON or TOML file of Hélios-side facts (known IdPost, budgets, "
     "bordereaux and PJ already sent) for the rules that need them.",
 )
+@click.option(
+    "--trust",
+    "trust_files",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="PEM file of trusted certification authorities for signature chains (repeatable). "
+    "Without it, certificate chains are reported INDETERMINATE.",
+)
 def validate(
     paths: tuple[str, ...],
     schemas: str | None,
     fmt: str,
     output: str | None,
+    jobs: int | None,
     lang: str,
     profile: str,
     fail_on: str,
     quiet: bool,
     context_file: str | None,
+    trust_files: tuple[str, ...],
 ) -> None:
     """Validate PES V2 flows: files, directories (all *.xml, recursively) or - for stdin.
 
@@ -99,37 +135,118 @@ def validate(
     try:
         bundle = resolve_bundle(schemas)
         context = load_context(context_file)
+        trust = load_trust(trust_files)
         files = list(expand_paths(paths))
     except PesError as exc:
         fail(str(exc))
     if paths.count(STDIN) > 1:
         fail("'-' (standard input) can be given only once")
-    outcomes = list(
-        validate_paths(files, schemas=bundle, profile=profile, lang=lang, context=context)
+    if fmt == "acquit" and len(files) > 1 and not output:
+        fail("--format acquit with several files needs --output DIR (one ACK per flow)")
+    if output and os.path.isdir(output) and not (fmt == "acquit" and len(files) > 1):
+        fail(f"{output}: is a directory")
+    stream = validate_paths(
+        files,
+        schemas=bundle,
+        profile=profile,
+        lang=lang,
+        context=context,
+        trust=trust,
+        jobs=default_jobs() if jobs is None else jobs,
     )
-    for outcome in outcomes:
-        if outcome.report is None:
-            click.echo(f"pes-v2: error: {outcome.error}", err=True)
-    if fmt == "json":
-        text = render_json(outcomes, bundle.info)
-    else:
-        colour = output is None and sys.stdout.isatty()
-        text = render_text(
-            outcomes,
-            lang=lang,
-            quiet=quiet,
-            fail_on=threshold,
-            style=click.style if colour else _plain,
-        )
-    if output:
-        try:
-            with open(output, "w", encoding="utf-8") as stream:
-                stream.write(text)
-        except OSError as exc:
-            fail(f"{output}: {exc.strerror or exc}")
-    else:
-        click.echo(text, nl=False)
+    outcomes: list[FileOutcome] = []
+    colour = output is None and sys.stdout.isatty()
+    style: Any = click.style if colour else _plain
+    try:
+        with (
+            _sink(output if fmt != "acquit" else None) as sink,
+            _progress(stream, len(files)) as (progress),
+        ):
+            for outcome in progress:
+                outcomes.append(outcome)
+                if outcome.report is None:
+                    click.echo(f"pes-v2: error: {outcome.error}", err=True)
+                if fmt == "jsonl":
+                    sink.write(render_jsonl_file(outcome))
+                    sink.flush()
+                elif fmt == "text":
+                    sink.write(
+                        render_file_text(
+                            outcome, lang=lang, quiet=quiet, fail_on=threshold, style=style
+                        )
+                    )
+                    sink.flush()
+            if fmt == "jsonl":
+                sink.write(render_jsonl_summary(outcomes, bundle.info))
+            elif fmt == "text":
+                sink.write(render_summary_text(outcomes, lang=lang))
+            elif fmt == "json":
+                sink.write(render_json(outcomes, bundle.info))
+            elif fmt == "junit":
+                sink.write(render_junit(outcomes, profile=profile, lang=lang, fail_on=threshold))
+            elif fmt == "sarif":
+                sink.write(render_sarif(outcomes, profile=profile, lang=lang))
+            elif fmt == "html":
+                sink.write(render_html(outcomes, bundle.info, lang=lang))
+        if fmt == "acquit":
+            _write_acquits(outcomes, output, lang)
+    except OSError as exc:
+        fail(f"{output or 'stdout'}: {exc.strerror or exc}")
     sys.exit(exit_code(outcomes, threshold))
+
+
+@contextlib.contextmanager
+def _sink(output: str | None) -> Iterator[IO[str]]:
+    """The text stream the report goes to: the --output file, or standard output."""
+    if output is None:
+        yield sys.stdout
+        return
+    with open(output, "w", encoding="utf-8") as stream:
+        yield stream
+
+
+@contextlib.contextmanager
+def _progress(stream: Iterator[FileOutcome], total: int) -> Iterator[Iterator[FileOutcome]]:
+    """A progress bar on stderr, only when stderr is a terminal and there are several files."""
+    if total < 2 or not sys.stderr.isatty():
+        yield stream
+        return
+    with click.progressbar(
+        stream, length=total, file=sys.stderr, label="pes-v2", show_pos=True
+    ) as bar:
+        yield iter(bar)
+
+
+def _write_acquits(outcomes: list[FileOutcome], output: str | None, lang: str) -> None:
+    """One predicted PES_ACQUIT per PES_Aller: to stdout or --output, or a directory of them."""
+    if len(outcomes) == 1:
+        data = render_acquit(outcomes[0], lang=lang)
+        if data is None:
+            click.echo(
+                f"pes-v2: error: {outcomes[0].path}: not a PES_Aller, no acknowledgment", err=True
+            )
+            return
+        if output:
+            Path(output).write_bytes(data)
+        else:
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+        return
+    assert output is not None
+    target = Path(output)
+    target.mkdir(parents=True, exist_ok=True)
+    names: set[str] = set()
+    for outcome in outcomes:
+        data = render_acquit(outcome, lang=lang)
+        if data is None:
+            continue
+        stem = Path(outcome.path).stem if outcome.path != STDIN else "stdin"
+        name, n = f"{stem}.acquit.xml", 1
+        while name in names:
+            n += 1
+            name = f"{stem}-{n}.acquit.xml"
+        names.add(name)
+        (target / name).write_bytes(data)
 
 
 def _plain(text: str, **_style: object) -> str:

@@ -1,21 +1,32 @@
-"""Validating many files: path expansion and one outcome per file, errors contained."""
+"""Validating many files: path expansion, parallel workers, checks across files.
+
+One outcome per file, always in input order whatever the number of worker processes; one
+file's failure (unreadable, or a bug in pes-v2) never stops the others.
+"""
 
 from __future__ import annotations
 
+import collections
+import multiprocessing
 import os
 import sys
 import tempfile
 import traceback
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
-from .api import validate
-from .bundles import SchemaBundle
+from .api import load_trust, validate
+from .bundles import SchemaBundle, resolve_bundle
+from .context import load_context
 from .errors import InputError, PesError
-from .findings import Report, Severity
+from .findings import Finding, Report, Severity
+from .flowfacts import BordereauFacts, FileFacts, facts_of
 from .limits import Limits
+from .rules import batch as batch_rules
 
 STDIN = "-"
 
@@ -30,6 +41,8 @@ class FileOutcome:
     """One line saying why the file could not be validated."""
     internal: bool = False
     """True when the error is a bug in pes-v2 (exit code 3), not a problem with the input."""
+    facts: FileFacts | None = None
+    """Bordereau keys, totals and PJ ids (see :mod:`pes_v2.flowfacts`), when readable."""
 
     def fails(self, fail_on: Severity = Severity.ERROR) -> bool:
         return self.report is None or self.report.fails(fail_on)
@@ -71,14 +84,20 @@ def validate_file(
     lang: str = "fr",
     limits: Limits | None = None,
     context: Mapping[str, Any] | None = None,
+    facts: bool = True,
+    trust: tuple[bytes, ...] = (),
 ) -> FileOutcome:
-    """Validate one path (``-`` is standard input) and contain every failure in the outcome."""
+    """Validate one path (``-`` is standard input) and contain every failure in the outcome.
+
+    ``facts`` also reads the bordereau and PJ facts the batch checks and some formats need.
+    """
     options: dict[str, Any] = {
         "schemas": schemas,
         "profile": profile,
         "lang": lang,
         "limits": limits,
         "context": context,
+        "trust": trust,
     }
     try:
         if path == STDIN:
@@ -86,16 +105,181 @@ def validate_file(
                 report = validate(spool, **options)
         else:
             report = validate(path, **options)
-        return FileOutcome(path, report)
+        return FileOutcome(path, report, facts=facts_of(report) if facts else None)
     except PesError as exc:
         return FileOutcome(path, error=str(exc))
     except Exception as exc:
-        where = traceback.extract_tb(exc.__traceback__)[-1]
-        return FileOutcome(
-            path,
-            error=f"internal error: {type(exc).__name__}: {exc} ({where.filename}:{where.lineno})",
-            internal=True,
+        return _internal(path, exc)
+
+
+def _internal(path: str, exc: BaseException) -> FileOutcome:
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" ({frames[-1].filename}:{frames[-1].lineno})" if frames else ""
+    return FileOutcome(
+        path,
+        error=f"internal error: {type(exc).__name__}: {exc}{where}",
+        internal=True,
+    )
+
+
+# -- checks across the files of a batch ---------------------------------------------------
+
+
+class BatchChecks:
+    """Remembers keys across the files of one batch; flags the second file that repeats one.
+
+    Keys: ``NomFic`` (PES-BAT-001); (IdColl, CodCol, CodBud, domain, Exer, TypBord, IdBord)
+    (PES-BAT-002); (IdColl, IdUnique) of a PJ (PES-BAT-003).  The domain is part of the
+    bordereau key because dépense and recette number their bordereaux independently.
+    """
+
+    def __init__(self, lang: str = "fr") -> None:
+        self.lang = lang
+        self.nom_fic: dict[str, str] = {}
+        self.bordereaux: dict[tuple[str | None, ...], str] = {}
+        self.pjs: dict[tuple[str | None, ...], str] = {}
+
+    def __call__(self, outcome: FileOutcome) -> FileOutcome:
+        report = outcome.report
+        if report is None or report.flow.root != "PES_Aller":
+            return outcome
+        added: list[Finding] = []
+        flow = report.flow
+        facts = outcome.facts
+        if flow.nom_fic:
+            first = self.nom_fic.setdefault(flow.nom_fic, outcome.path)
+            if first != outcome.path:
+                added.append(
+                    batch_rules.DUPLICATE_NOMFIC.finding(
+                        self.lang,
+                        value=flow.nom_fic,
+                        first=first,
+                        line=facts.nom_fic_line if facts else None,
+                        xpath=f"/n:{flow.root}/Enveloppe[1]/Parametres[1]/NomFic[1]",
+                    )
+                )
+        header = flow.header
+        coll = (header.get("IdColl"), header.get("CodCol"), header.get("CodBud"))
+        for bordereau in facts.bordereaux if facts else ():
+            if bordereau.id_bord is None:
+                continue
+            key = (*coll, bordereau.domain, bordereau.exer, bordereau.typ_bord, bordereau.id_bord)
+            first = self.bordereaux.setdefault(key, outcome.path)
+            if first != outcome.path:
+                added.append(_bordereau_finding(bordereau, first, self.lang))
+        for pj in facts.pjs if facts else ():
+            if not pj.id_unique:
+                continue
+            first = self.pjs.setdefault((coll[0], pj.id_unique), outcome.path)
+            if first != outcome.path:
+                added.append(
+                    batch_rules.DUPLICATE_PJ.finding(
+                        self.lang,
+                        value=pj.id_unique,
+                        first=first,
+                        line=pj.line,
+                        xpath=f"{pj.xpath}/IdUnique[1]",
+                    )
+                )
+        if not added:
+            return outcome
+        merged = sorted(
+            enumerate((*report.findings, *added)),
+            key=lambda item: (item[1].line if item[1].line is not None else 0, item[0]),
         )
+        return replace(outcome, report=replace(report, findings=tuple(f for _, f in merged)))
+
+
+def _bordereau_finding(bordereau: BordereauFacts, first: str, lang: str) -> Finding:
+    label = f"{bordereau.exer}/{bordereau.typ_bord}/{bordereau.id_bord}"
+    return batch_rules.DUPLICATE_BORDEREAU.finding(
+        lang,
+        value=label,
+        first=first,
+        line=bordereau.line,
+        xpath=f"{bordereau.xpath}/BlocBordereau[1]/IdBord[1]",
+        bordereau=bordereau.id_bord,
+    )
+
+
+# -- parallel runs --------------------------------------------------------------------------
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(location: str, options: dict[str, Any]) -> None:
+    """Resolve the schema bundle once per worker process (bundles do not travel)."""
+    _WORKER["schemas"] = resolve_bundle(location)
+    _WORKER["options"] = options
+
+
+def _work(path: str) -> FileOutcome:
+    try:
+        outcome = validate_file(path, schemas=_WORKER["schemas"], **_WORKER["options"])
+    except BaseException as exc:  # pragma: no cover - validate_file contains its errors
+        outcome = _internal(path, exc)
+    return outcome
+
+
+def default_jobs() -> int:
+    """Worker processes by default: the CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _mp_context() -> Any:
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+def _parallel(
+    paths: list[str], jobs: int, location: str, options: dict[str, Any]
+) -> Iterator[FileOutcome]:
+    """Outcomes in input order from a pool of ``jobs`` processes; standard input stays here."""
+    window = jobs * 4
+    todo = collections.deque(paths)
+    pending: collections.deque[tuple[str, Future[FileOutcome] | None]] = collections.deque()
+    executor = ProcessPoolExecutor(
+        jobs, mp_context=_mp_context(), initializer=_init_worker, initargs=(location, options)
+    )
+
+    def fill() -> None:
+        while todo and len(pending) < window:
+            path = todo.popleft()
+            future = None if path == STDIN else executor.submit(_work, path)
+            pending.append((path, future))
+
+    try:
+        fill()
+        while pending:
+            path, future = pending.popleft()
+            if future is None:
+                yield validate_file(path, schemas=resolve_bundle(location), **options)
+            else:
+                try:
+                    yield future.result()
+                except BrokenProcessPool as exc:
+                    # A worker died (killed, out of memory): this file is marked, the
+                    # others are handed to a fresh pool.
+                    yield FileOutcome(
+                        path,
+                        error=f"internal error: worker process died ({exc})",
+                        internal=True,
+                    )
+                    executor.shutdown(wait=False, cancel_futures=True)
+                    todo.extendleft(reversed([p for p, _ in pending]))
+                    pending.clear()
+                    executor = ProcessPoolExecutor(
+                        jobs,
+                        mp_context=_mp_context(),
+                        initializer=_init_worker,
+                        initargs=(location, options),
+                    )
+            fill()
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
 
 
 def validate_paths(
@@ -106,9 +290,69 @@ def validate_paths(
     lang: str = "fr",
     limits: Limits | None = None,
     context: Mapping[str, Any] | None = None,
+    jobs: int = 1,
+    batch_checks: bool = True,
+    facts: bool = True,
+    trust: tuple[bytes, ...] = (),
 ) -> Iterator[FileOutcome]:
-    """One outcome per file, in a stable order (the order of :func:`expand_paths`)."""
-    for path in paths:
-        yield validate_file(
-            path, schemas=schemas, profile=profile, lang=lang, limits=limits, context=context
-        )
+    """One outcome per file, in a stable order (the order of ``paths``) whatever ``jobs``.
+
+    ``jobs`` > 1 validates in that many worker processes, each resolving the bundle once.
+    ``batch_checks`` adds the findings of the checks across files (PES-BAT-*).
+    """
+    files = list(paths)
+    options: dict[str, Any] = {
+        "profile": profile,
+        "lang": lang,
+        "limits": limits,
+        "context": context,
+        "facts": facts or batch_checks,
+        "trust": trust,
+    }
+    workers = min(jobs, sum(1 for p in files if p != STDIN))
+    outcomes: Iterator[FileOutcome]
+    if workers > 1:
+        outcomes = _parallel(files, workers, schemas.location, options)
+    else:
+        outcomes = (validate_file(path, schemas=schemas, **options) for path in files)
+    check: Callable[[FileOutcome], FileOutcome] = (
+        BatchChecks(lang) if batch_checks and len(files) > 1 else (lambda outcome: outcome)
+    )
+    for outcome in outcomes:
+        yield check(outcome)
+
+
+def validate_many(
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    jobs: int | None = None,
+    schemas: str | os.PathLike[str] | SchemaBundle | None = None,
+    profile: str = "default",
+    lang: str = "fr",
+    limits: Limits | None = None,
+    context: str | os.PathLike[str] | Mapping[str, Any] | None = None,
+    batch_checks: bool = True,
+    trust: Iterable[bytes | str | os.PathLike[str]] | None = None,
+) -> Iterator[FileOutcome]:
+    """Validate files and directories (``*.xml``, recursively), yielding one outcome per file.
+
+    Outcomes come in input order whatever ``jobs`` (default: one worker per CPU); a file
+    that cannot be validated is an outcome with ``error`` set, never an exception.  Raises
+    :class:`~pes_v2.PesError` only for a setup problem (missing path, unusable bundle or
+    context).
+    """
+    bundle = resolve_bundle(schemas)
+    loaded = load_context(context)
+    anchors = load_trust(trust)
+    files = list(expand_paths(os.fspath(p) for p in paths))
+    yield from validate_paths(
+        files,
+        schemas=bundle,
+        profile=profile,
+        lang=lang,
+        limits=limits,
+        context=loaded,
+        jobs=default_jobs() if jobs is None else max(1, jobs),
+        batch_checks=batch_checks,
+        trust=anchors,
+    )

@@ -5,14 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 from lxml import etree
 
 from . import rules
 from .bundles import SchemaBundle, resolve_bundle
-from .findings import BordereauSummary, Finding, FlowSummary, Report, Severity
+from .findings import Finding, FlowSummary, Report, Severity
+from .flowfacts import BordereauFacts, PjFacts
 from .limits import DEFAULT_LIMITS, Limits
 from .records import FlowFacts, Record, relative_xpath
 from .rules import structure as S
@@ -198,9 +198,11 @@ class _FlowHandler:
         if depth == 2:
             if tag == "Enveloppe":
                 nom_fic = element.find("Parametres/NomFic")
-                facts.nom_fic = None if nom_fic is None else nom_fic.get("V")
+                if nom_fic is not None:
+                    facts.nom_fic, facts.nom_fic_line = nom_fic.get("V"), nom_fic.sourceline
                 return "envelope"
             if tag == "EnTetePES":
+                facts.dte_str = _v(element, "DteStr")
                 for name in HEADER_FIELDS:
                     found = element.find(name)
                     if found is not None and found.get("V") is not None:
@@ -224,17 +226,27 @@ class _FlowHandler:
                 facts.pieces += pieces
                 facts.signatures += signed
                 bloc = element.find("BlocBordereau")
+                totals = (
+                    ()
+                    if bloc is None
+                    else tuple(
+                        (str(child.tag), child.get("V", ""))
+                        for child in bloc
+                        if str(child.tag).startswith("Mt")
+                    )
+                )
                 facts.bordereau_list.append(
-                    BordereauSummary(
+                    BordereauFacts(
                         domain=self.domain or "",
-                        id_bord=_v(bloc, "IdBord"),
+                        xpath=self.xpath,
+                        line=element.sourceline,
                         exer=_v(bloc, "Exer"),
                         typ_bord=_v(bloc, "TypBord"),
+                        id_bord=_v(bloc, "IdBord"),
                         pieces=pieces,
-                        total_ht=_v(bloc, "MtBordHT") or _v(bloc, "MtBordHt"),
+                        lines=int(_count_lines(element)),
+                        totals=totals,
                         signed=bool(signed),
-                        line=element.sourceline,
-                        xpath=self.xpath,
                     )
                 )
                 return "bordereau"
@@ -243,9 +255,18 @@ class _FlowHandler:
             if tag == "PJ":
                 facts.pjs += 1
                 facts.content += 1
-                identifier = _v(element, "IdUnique")
-                if identifier is not None:
-                    facts.pj_ids.append(identifier)
+                fichier = element.find("Contenu/Fichier")
+                text = "" if fichier is None else (fichier.text or "")
+                facts.pj_list.append(
+                    PjFacts(
+                        xpath=self.xpath,
+                        line=element.sourceline,
+                        id_unique=_v(element, "IdUnique"),
+                        name=_v(element, "NomPJ"),
+                        mime_type=None if fichier is None else fichier.get("MIMEType"),
+                        encoded_size=len(text) - sum(text.count(c) for c in " \t\r\n"),
+                    )
+                )
                 return "pj"
             return "domain_header"
         return None
@@ -285,6 +306,9 @@ def _depth_of(element: Element) -> int:
         depth += 1
         parent = parent.getparent()
     return depth
+
+
+_count_lines = etree.XPath("count(Piece/LigneDePiece)", smart_strings=False)
 
 
 def _v(element: Element | None, path: str) -> str | None:
@@ -353,15 +377,18 @@ class Validation:
             namespace=result.root_namespace,
             encoding=result.encoding,
             size=result.size,
-            header=MappingProxyType(dict(facts.header)),
+            header=dict(facts.header),
             nom_fic=facts.nom_fic,
             domains=tuple(facts.domains),
             bordereaux=facts.bordereaux,
             pieces=facts.pieces,
             pjs=facts.pjs,
             signatures=facts.signatures,
+            dte_str=facts.dte_str,
+            nom_fic_line=facts.nom_fic_line,
             bordereau_list=tuple(facts.bordereau_list),
-            pj_ids=tuple(facts.pj_ids),
+            pj_list=tuple(facts.pj_list),
+            complete=result.complete,
         )
         signatures = tuple(facts.memo.get("signatures", ()))
         path = (

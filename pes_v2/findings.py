@@ -5,8 +5,9 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
+
+from .flowfacts import BordereauFacts, PjFacts
 
 if TYPE_CHECKING:
     from .prediction import Prediction
@@ -84,36 +85,6 @@ def truncate(value: str | None, limit: int = 200) -> str | None:
 
 
 @dataclass(frozen=True)
-class BordereauSummary:
-    """One bordereau at a glance (kept for every bordereau of the flow)."""
-
-    domain: str
-    """``depense`` or ``recette``."""
-    id_bord: str | None
-    exer: str | None
-    typ_bord: str | None
-    pieces: int
-    total_ht: str | None
-    """The declared MtBordHT (dépense) or MtBordHt (recette), as written."""
-    signed: bool
-    line: int | None
-    xpath: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "domain": self.domain,
-            "IdBord": self.id_bord,
-            "Exer": self.exer,
-            "TypBord": self.typ_bord,
-            "pieces": self.pieces,
-            "total_ht": self.total_ht,
-            "signed": self.signed,
-            "line": self.line,
-            "xpath": self.xpath,
-        }
-
-
-@dataclass(frozen=True)
 class FlowSummary:
     """The flow at a glance: who sends it and what it holds."""
 
@@ -121,7 +92,7 @@ class FlowSummary:
     namespace: str | None = None
     encoding: str | None = None
     size: int | None = None
-    header: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    header: Mapping[str, str] = field(default_factory=dict, hash=False)
     """EnTetePES values: IdPost, IdColl, CodCol, CodBud, LibelleColBud…"""
     nom_fic: str | None = None
     domains: tuple[str, ...] = ()
@@ -130,10 +101,18 @@ class FlowSummary:
     pieces: int = 0
     pjs: int = 0
     signatures: int = 0
-    bordereau_list: tuple[BordereauSummary, ...] = ()
+    dte_str: str | None = None
+    nom_fic_line: int | None = None
+    bordereau_list: tuple[BordereauFacts, ...] = ()
     """Every bordereau in document order (not in the JSON report's ``flow``; see ``info``)."""
-    pj_ids: tuple[str, ...] = ()
-    """IdUnique of every PES_PJ/PJ in document order."""
+    pj_list: tuple[PjFacts, ...] = ()
+    """Every PES_PJ/PJ in document order."""
+    complete: bool = True
+    """False when reading stopped early (not well-formed, encoding, depth)."""
+
+    @property
+    def pj_ids(self) -> tuple[str, ...]:
+        return tuple(pj.id_unique for pj in self.pj_list if pj.id_unique is not None)
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"root": self.root}

@@ -21,6 +21,15 @@ class Limits:
     """Hélios's limit on one transmitted file (100 Mo, read as 10^6 bytes)."""
     max_pj_decompressed: int = 200_000_000
     """Bytes one attachment (PES_PJ/PJ) may inflate to before its check stops (gzip bombs)."""
+    max_markup_bytes: int = 1 << 18
+    """Bytes one piece of markup may span: a start tag with its attributes, an end tag, a
+    comment, a CDATA section or a processing instruction (a PES tag is under 1 KiB).  Bounds
+    huge attribute values, a million attributes on one element and endless names before
+    libxml2 buffers them; reading stops with PES-XML-007."""
+    max_text_bytes: int = 1 << 26
+    """Bytes between two ``<`` at most (64 MiB): the longest text node or CDATA section, i.e.
+    a PJ's base64 ``Fichier`` (48 MiB of gzip).  libxml2 holds a text node whole, at up to
+    2.5 times its size while it grows; reading stops with PES-XML-007 beyond it."""
 
     def with_(self, **changes: int) -> Limits:
         """A copy with some limits changed."""

@@ -8,7 +8,8 @@ from typing import Any, BinaryIO, TypeVar
 
 from lxml import etree
 
-from .findings import BordereauSummary, Finding
+from .findings import Finding
+from .flowfacts import BordereauFacts, PjFacts
 from .limits import DEFAULT_LIMITS, Limits
 from .rules.registry import Rule
 from .xmlio import NS_PREFIXES, Element
@@ -130,8 +131,10 @@ class FlowFacts:
     pieces: int = 0
     pjs: int = 0
     signatures: int = 0
-    bordereau_list: list[BordereauSummary] = field(default_factory=list)
-    pj_ids: list[str] = field(default_factory=list)
+    dte_str: str | None = None
+    nom_fic_line: int | None = None
+    bordereau_list: list[BordereauFacts] = field(default_factory=list)
+    pj_list: list[PjFacts] = field(default_factory=list)
     content: int = 0
     """Records Hélios would integrate: bordereaux, PJ, marché and facture content."""
     limits: Limits = DEFAULT_LIMITS

@@ -420,8 +420,12 @@ def _locate_schema_errors(
             located.append(SchemaError(entry.message, entry.type_name, element, line, xpath))
         seen = len(log)
 
+    last_window = max(windows, default=-1)
     try:
         for index, chunk in enumerate(_chunks(stream, chunk_size)):
+            if index > last_window or len(located) >= limit:
+                # Nothing left to locate: do not read (and build) the rest of the file.
+                return located
             pieces = _split_tags(chunk) if index in windows else (chunk,)
             for piece in pieces:
                 parser.feed(piece)
@@ -610,8 +614,15 @@ class Reader:
         index = -1
         lines = 1
         error: etree.XMLSyntaxError | None = None
+        guard = _MarkupGuard(limits)
         for index, chunk in enumerate(all_chunks()):
             lines += chunk.count(b"\n")
+            over = guard.feed(chunk, lang)
+            if over is not None:
+                queue.append(S.LIMIT_EXCEEDED.finding(lang, line=lines, reason=over))
+                stopped = result.fatal = True
+                yield from _flush(queue)
+                break
             try:
                 parser.feed(chunk)
             except etree.XMLSyntaxError as exc:
@@ -765,6 +776,129 @@ class Reader:
             SchemaError(message, type_name, _error_element(message), None, None)
             for _index, message, type_name in raw[:limit]
         ]
+
+
+_SECTIONS = ((b"<!--", b"-->"), (b"<![CDATA[", b"]]>"), (b"<?", b"?>"))
+"""Markup that may hold ``<`` and ``>``: comments, CDATA sections, processing instructions."""
+
+
+class _MarkupGuard:
+    """Bounds what libxml2 would buffer whole, before it sees it: one piece of markup (a
+    tag with its attributes, a comment, a processing instruction) and one text node (or
+    CDATA section).
+
+    Only ``bytes.find``/``rfind`` run per chunk.  Comments, CDATA sections and processing
+    instructions are followed from opener to terminator.  Elsewhere, ``run`` is what
+    follows the last ``<``: the rest of a tag, then text.  A tag ends at its first ``>`` (or
+    a later one when an attribute value holds ``>``), so a run whose ``>`` are all beyond
+    ``max_markup_bytes`` (or that has none after that many bytes) is one overlong tag; a
+    run longer than ``max_text_bytes`` is an overlong text node.  Base64 text (a PJ) holds
+    no ``>``, so legitimate content never trips the first test.
+    """
+
+    def __init__(self, limits: Limits) -> None:
+        self.max_markup = limits.max_markup_bytes
+        self.max_text = limits.max_text_bytes
+        self.run = 0
+        """Bytes since the last ``<`` (0 before the first one)."""
+        self.first_gt: int | None = 0
+        """Offset in the run of its first ``>``."""
+        self.last_gt: int | None = 0
+        self.total = 0
+        """Bytes fed before the current chunk."""
+        self.carry = b""
+        """Last bytes of the previous chunk not yet scanned for a section's opener/end."""
+        self.closing: bytes | None = None
+        """Terminator of the section we are in (``-->``, ``]]>``, ``?>``), if any."""
+        self.section_start = 0
+
+    def _sections(self, chunk: bytes) -> int | None:
+        """Follow sections through ``chunk``; return where the tag scan resumes in it
+        (None: the chunk ends inside a section)."""
+        data = self.carry + chunk
+        base = self.total - len(self.carry)
+        position = 0
+        resume = 0
+        while True:
+            if self.closing is not None:
+                found = data.find(self.closing, position)
+                if found < 0:
+                    break
+                position = found + len(self.closing)
+                resume = position
+                self.closing = None
+            else:
+                best = -1
+                for opener, closing in _SECTIONS:
+                    found = data.find(opener, position)
+                    if found >= 0 and (best < 0 or found < best):
+                        best, self.closing = found, closing
+                        size = len(opener)
+                if best < 0:
+                    self.closing = None
+                    break
+                self.section_start = base + best
+                position = best + size
+        self.carry = data[max(position, len(data) - 8) :]
+        self.total += len(chunk)
+        if self.closing is not None:
+            return None
+        return max(resume - (len(data) - len(chunk)), 0) if resume else 0
+
+    def feed(self, chunk: bytes, lang: str) -> str | None:
+        fr = lang == "fr"
+        resume = self._sections(chunk)
+        if resume is None:
+            self.run, self.first_gt, self.last_gt = 0, 0, 0
+            length = self.total - self.section_start
+            cdata = self.closing == b"]]>"
+            if length > (self.max_text if cdata else self.max_markup):
+                if cdata:
+                    return (
+                        f"section CDATA de plus de {self.max_text} octets"
+                        if fr
+                        else f"CDATA section longer than {self.max_text} bytes"
+                    )
+                return (
+                    f"commentaire ou instruction de plus de {self.max_markup} octets"
+                    if fr
+                    else f"comment or processing instruction longer than {self.max_markup} bytes"
+                )
+            return None
+        if resume:
+            chunk = chunk[resume:]
+            self.run, self.first_gt, self.last_gt = 0, 0, 0
+        lt = chunk.rfind(b"<")
+        if lt >= 0:
+            first = chunk.find(b">", lt)
+            last = chunk.rfind(b">", lt)
+            self.run = len(chunk) - lt
+            self.first_gt = None if first < 0 else first - lt
+            self.last_gt = None if last < 0 else last - lt
+        else:
+            if self.first_gt is None:
+                first = chunk.find(b">")
+                if first >= 0:
+                    self.first_gt = self.run + first
+            last = chunk.rfind(b">")
+            if last >= 0:
+                self.last_gt = self.run + last
+            self.run += len(chunk)
+        if self.run > self.max_markup and (
+            self.first_gt is None or (self.last_gt or 0) > self.max_markup
+        ):
+            return (
+                f"balise de plus de {self.max_markup} octets"
+                if fr
+                else f"tag longer than {self.max_markup} bytes"
+            )
+        if self.run > self.max_text:
+            return (
+                f"texte de plus de {self.max_text} octets sans balise"
+                if fr
+                else f"text longer than {self.max_text} bytes without markup"
+            )
+        return None
 
 
 _SCHEMA_CODES = 1700

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 
 from ..batch import FileOutcome
@@ -31,6 +33,10 @@ _WORDS = {
         "bordereaux_list": "le(s) bordereau(x) {ids}",
         "pjs_list": "{count} PJ",
         "and": " et ",
+        "flow_group": "Flux",
+        "bordereau_group": "Bordereau {id}",
+        "pj_group": "PJ {id}",
+        "by_rule": "Constats par règle :",
     },
     "en": {
         "valid": "valid",
@@ -53,6 +59,10 @@ _WORDS = {
         "bordereaux_list": "bordereau(x) {ids}",
         "pjs_list": "{count} PJ",
         "and": " and ",
+        "flow_group": "Flow",
+        "bordereau_group": "Bordereau {id}",
+        "pj_group": "PJ {id}",
+        "by_rule": "Findings by rule:",
     },
 }
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -62,15 +72,52 @@ def _plain(text: str, **_style: object) -> str:
     return text
 
 
-def _finding_lines(finding: Finding, words: dict[str, str], style: Style) -> list[str]:
+_BORDEREAU = re.compile(r"^(.*?/Bordereau\[\d+\])")
+_PJ = re.compile(r"^(.*?/PES_PJ\[\d+\]/PJ\[\d+\])")
+
+
+def _finding_lines(
+    finding: Finding, words: dict[str, str], style: Style, indent: str = "  "
+) -> list[str]:
     where = f"{words['line']} {finding.line}" if finding.line is not None else "-"
     severity = style(words[finding.severity.value], fg=_COLOURS[finding.severity])
-    lines = [f"  {where:>10}  {finding.rule}  {severity}  {finding.message}"]
+    pad = " " * (len(indent) + 12)
+    lines = [f"{indent}{where:>10}  {finding.rule}  {severity}  {finding.message}"]
     if finding.xpath:
-        lines.append(f"{'':14}{finding.xpath}")
+        lines.append(f"{pad}{finding.xpath}")
     if finding.value is not None:
-        lines.append(f"{'':14}{words['value']}{finding.value!r}")
+        lines.append(f"{pad}{words['value']}{finding.value!r}")
     return lines
+
+
+def group_findings(outcome: FileOutcome) -> list[tuple[str, str | None, list[Finding]]]:
+    """Findings grouped by what they are about: the flow, each bordereau, each PJ.
+
+    Returns (kind, label, findings) with kind ``flow``, ``bordereau`` or ``pj``, groups in
+    order of first appearance, findings in document order.
+    """
+    report = outcome.report
+    if report is None:
+        return []
+    labels: dict[str, str] = {}
+    for bordereau in outcome.facts.bordereaux if outcome.facts else ():
+        labels[bordereau.xpath] = bordereau.id_bord or bordereau.xpath
+    for pj in outcome.facts.pjs if outcome.facts else ():
+        labels[pj.xpath] = pj.id_unique or pj.xpath
+    groups: dict[tuple[str, str | None], list[Finding]] = {}
+    for finding in report.findings:
+        xpath = finding.xpath or ""
+        if match := _BORDEREAU.match(xpath):
+            key: tuple[str, str | None] = ("bordereau", labels.get(match.group(1), match.group(1)))
+        elif finding.bordereau:
+            key = ("bordereau", finding.bordereau)
+        elif match := _PJ.match(xpath):
+            key = ("pj", labels.get(match.group(1), match.group(1)))
+        else:
+            key = ("flow", None)
+        groups.setdefault(key, []).append(finding)
+    ordered = sorted(groups.items(), key=lambda item: item[0][0] != "flow")
+    return [(kind, label, found) for (kind, label), found in ordered]
 
 
 def _verdict(outcome: FileOutcome, words: dict[str, str], style: Style) -> str:
@@ -106,6 +153,63 @@ def _prediction_line(outcome: FileOutcome, words: dict[str, str]) -> str | None:
     return "  " + words["reject_parts"].format(parts=words["and"].join(parts), reasons=reasons)
 
 
+def render_file_text(
+    outcome: FileOutcome,
+    *,
+    lang: str = "fr",
+    quiet: bool = False,
+    fail_on: Severity = Severity.ERROR,
+    style: Style = _plain,
+) -> str:
+    """One file's block: verdict, findings grouped by bordereau and PJ, Hélios prediction.
+
+    Empty when ``quiet`` and the file does not fail.
+    """
+    words = _WORDS["en" if lang == "en" else "fr"]
+    if quiet and not outcome.fails(fail_on):
+        return ""
+    out = [_verdict(outcome, words, style)]
+    groups = group_findings(outcome)
+    grouped = len(groups) > 1 or any(kind != "flow" for kind, _, _ in groups)
+    for kind, label, findings in groups:
+        indent = "  "
+        if grouped:
+            title = words[f"{kind}_group"].format(id=label)
+            out.append("  " + style(title, bold=True))
+            indent = "    "
+        for finding in findings:
+            out.extend(_finding_lines(finding, words, style, indent))
+    verdict = _prediction_line(outcome, words)
+    if verdict:
+        out.append(verdict)
+    return "\n".join(out) + "\n"
+
+
+def render_summary_text(outcomes: Sequence[FileOutcome], *, lang: str = "fr") -> str:
+    """The closing lines of a batch: findings by rule, then files valid and invalid."""
+    words = _WORDS["en" if lang == "en" else "fr"]
+    out: list[str] = []
+    if len(outcomes) > 1:
+        by_rule: Counter[str] = Counter(
+            f.rule
+            for o in outcomes
+            for f in (o.report.findings if o.report else ())
+            if f.severity is not Severity.INFO
+        )
+        if by_rule:
+            out.append(words["by_rule"])
+            width = max(len(rule) for rule in by_rule)
+            for rule, count in sorted(by_rule.items(), key=lambda item: (-item[1], item[0])):
+                out.append(f"  {rule:<{width}}  {count:>6}")
+        invalid = sum(1 for o in outcomes if o.fails(Severity.ERROR))
+        out.append(
+            words["summary"].format(
+                files=len(outcomes), valid=len(outcomes) - invalid, invalid=invalid
+            )
+        )
+    return "\n".join(out) + ("\n" if out else "")
+
+
 def render_text(
     outcomes: Sequence[FileOutcome],
     *,
@@ -115,22 +219,7 @@ def render_text(
     style: Style = _plain,
 ) -> str:
     """One verdict line per file, then its findings; ``quiet`` keeps only failing files."""
-    words = _WORDS["en" if lang == "en" else "fr"]
-    out: list[str] = []
-    for outcome in outcomes:
-        if quiet and not outcome.fails(fail_on):
-            continue
-        out.append(_verdict(outcome, words, style))
-        for finding in outcome.report.findings if outcome.report else ():
-            out.extend(_finding_lines(finding, words, style))
-        verdict = _prediction_line(outcome, words)
-        if verdict:
-            out.append(verdict)
-    if len(outcomes) > 1:
-        invalid = sum(1 for o in outcomes if o.fails(Severity.ERROR))
-        out.append(
-            words["summary"].format(
-                files=len(outcomes), valid=len(outcomes) - invalid, invalid=invalid
-            )
-        )
-    return "\n".join(out) + ("\n" if out else "")
+    blocks = [
+        render_file_text(o, lang=lang, quiet=quiet, fail_on=fail_on, style=style) for o in outcomes
+    ]
+    return "".join(blocks) + render_summary_text(outcomes, lang=lang)

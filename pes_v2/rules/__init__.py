@@ -23,6 +23,7 @@ RULE_MODULES = (
     "pj",
     "lint",
     "signature",
+    "batch",
 )
 
 

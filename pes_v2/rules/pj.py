@@ -232,10 +232,9 @@ def _content(record: Record, facts: FlowFacts) -> tuple[Element | None, _Content
         if fichier is not None:
             content = _read(fichier.text or "", _limits(facts).max_pj_decompressed)
         cache.clear()
-        cache.update(xpath=record.xpath, content=content)
+        cache.update(xpath=record.xpath, content=content, fichier=fichier)
         _note_pj(record, facts)
-    fichier = record.element.find("Contenu/Fichier")
-    return fichier, cache["content"]
+    return cache["fichier"], cache["content"]
 
 
 def _note_pj(record: Record, facts: FlowFacts) -> None:

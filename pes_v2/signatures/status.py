@@ -73,6 +73,22 @@ class SignatureStatus:
     def passed(self) -> bool:
         return self.indication is Indication.PASSED
 
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "xpath": self.xpath,
+            "line": self.line,
+            "target": self.target,
+            "bordereau": self.bordereau,
+            "indication": self.indication.value,
+            "sub_indication": None if self.sub_indication is None else self.sub_indication.value,
+            "signer": self.signer,
+            "subject": self.subject,
+            "issuer": self.issuer,
+            "serial": self.serial,
+            "signing_time": self.signing_time,
+            "rules": list(self.rules),
+        }
+
     def summary(self) -> str:
         """``INDICATION[/SUB_INDICATION]``, for reports."""
         if self.sub_indication is None:

@@ -163,3 +163,25 @@ def test_internal_error_exits_3_and_the_other_files_are_still_reported(
     assert files[0]["internal_error"] is True and "simulated bug" in files[0]["error"]
     assert files[1]["valid"] is True
     assert "Traceback" not in err and err.count("\n") == 1
+
+
+def test_trust_anchors_on_the_command_line(tmp_path: Path) -> None:
+    from pes_v2.testing import FlowSpec, build_flow
+    from pes_v2.testing.signing import DgfipSigner, test_pki
+
+    pki = test_pki()
+    flow = tmp_path / "signed.xml"
+    signer = DgfipSigner.for_pki(pki)
+    flow.write_bytes(build_flow(FlowSpec(seed=4, depense=2, signed=True, signer=signer)))
+    root = tmp_path / "root.pem"
+    root.write_bytes(pki.root.cert_pem())
+    code, out, _ = run("validate", "--format", "json", "--trust", str(root), str(flow))
+    assert code == 0
+    (entry,) = json.loads(out)["files"]
+    assert [s["indication"] for s in entry["signatures"]] == ["PASSED", "PASSED"]
+    code, out, _ = run("validate", "--format", "json", str(flow))
+    (entry,) = json.loads(out)["files"]
+    assert {s["sub_indication"] for s in entry["signatures"]} == {"NO_CERTIFICATE_CHAIN_FOUND"}
+    bad = tmp_path / "not-a-cert.pem"
+    bad.write_text("hello")
+    assert run("validate", "--trust", str(bad), str(flow))[0] == 2

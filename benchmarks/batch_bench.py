@@ -1,0 +1,118 @@
+"""Batch throughput: ``pes-v2 validate --jobs 1`` vs ``--jobs 2`` vs one xmllint per file.
+
+    python benchmarks/batch_bench.py [--count 1000] [--kb 50] [--schemas embedded|PATH]
+
+Generates (and caches under benchmarks/.cache/) ``--count`` correct flows of about ``--kb``
+KB with ``pes_v2.testing``, then times, on the same directory and the same schema:
+
+- ``pes-v2 validate --format jsonl --jobs 1 DIR`` (XSD + every rule + batch checks);
+- the same with ``--jobs 2``;
+- ``xmllint --noout --schema PES_Aller.xsd FILE``, one process per file (XSD only), the way
+  shell scripts and TdT platforms call it.
+
+Prints the three wall times, files per second and the ratios.  Targets: jobs 2 at least
+1.7 times jobs 1 (on a machine with 2 free CPUs); pes-v2 faster than one xmllint per file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CACHE = HERE / ".cache"
+
+
+def flows(count: int, kb: int) -> Path:
+    """A cached directory of ``count`` generated flows of about ``kb`` KB each."""
+    from pes_v2.testing import FlowSpec, write_flow
+
+    folder = CACHE / f"batch-{count}x{kb}kb"
+    done = folder / ".complete"
+    if done.exists():
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        spec = FlowSpec(seed=10_000 + i, depense=1, recette=i % 2, target_bytes=kb * 1000)
+        write_flow(spec, folder / f"flow-{i:05d}.xml")
+    done.write_text("ok\n")
+    return folder
+
+
+def run_pes(folder: Path, jobs: int, schemas: str) -> float:
+    command = [
+        sys.executable,
+        "-m",
+        "pes_v2.cli",
+        "validate",
+        "--format",
+        "jsonl",
+        "--schemas",
+        schemas,
+        "--jobs",
+        str(jobs),
+        str(folder),
+    ]
+    started = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, check=False)
+    wall = time.perf_counter() - started
+    if result.returncode not in (0, 1):
+        sys.exit(f"pes-v2 failed ({result.returncode}): {result.stderr.decode()[:500]}")
+    return wall
+
+
+def run_xmllint(folder: Path, schema: Path) -> float | None:
+    xmllint = shutil.which("xmllint")
+    if xmllint is None:
+        return None
+    files = sorted(folder.glob("*.xml"))
+    started = time.perf_counter()
+    for path in files:
+        subprocess.run(
+            [xmllint, "--noout", "--schema", str(schema), str(path)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--kb", type=int, default=50)
+    parser.add_argument("--schemas", default="embedded")
+    args = parser.parse_args()
+
+    from pes_v2.bundles import resolve_bundle
+
+    bundle = resolve_bundle(args.schemas)
+    schema = bundle.base / bundle.roots[next(r for r in bundle.roots if r.endswith("PES_Aller"))]
+    folder = flows(args.count, args.kb)
+    size = sum(p.stat().st_size for p in folder.glob("*.xml")) / args.count / 1000
+    print(
+        f"{args.count} flows of {size:.0f} KB in {folder}, schemas {bundle.kind} {bundle.version}"
+    )
+    print(f"CPUs available: {len(os.sched_getaffinity(0))}")
+    one = run_pes(folder, 1, args.schemas)
+    two = run_pes(folder, 2, args.schemas)
+    lint = run_xmllint(folder, schema)
+    print(f"pes-v2 --jobs 1        {one:8.2f} s  {args.count / one:8.1f} files/s")
+    print(f"pes-v2 --jobs 2        {two:8.2f} s  {args.count / two:8.1f} files/s")
+    if lint is None:
+        print("xmllint per file        (xmllint not installed)")
+    else:
+        print(f"xmllint per file       {lint:8.2f} s  {args.count / lint:8.1f} files/s")
+    print(f"ratio jobs 2 / jobs 1  {one / two:8.2f}x  (target >= 1.7x)")
+    if lint is not None:
+        print(f"ratio xmllint / jobs 1 {lint / one:8.2f}x  (> 1: pes-v2 faster)")
+        print(f"ratio xmllint / jobs 2 {lint / two:8.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,136 @@
+"""Batches: input order whatever --jobs, errors contained, checks across files, the API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import pes_v2
+from pes_v2.batch import FileOutcome, validate_paths
+from pes_v2.bundles import SchemaBundle
+from pes_v2.cli.main import cli
+from pes_v2.testing import FlowSpec, build_flow, mutate
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("batch")
+    for i in range(9):
+        data = build_flow(FlowSpec(seed=i % 4, depense=1, recette=i % 2, pieces=2, pj=i % 3))
+        if i % 3 == 2:
+            data = mutate(data, "xsd.bad_date").data
+        (folder / f"sub{i % 2}" / f"flow-{i}.xml").parent.mkdir(exist_ok=True)
+        (folder / f"sub{i % 2}" / f"flow-{i}.xml").write_bytes(data)
+    (folder / "sub0" / "broken.xml").write_bytes(b"<n:PES_Aller")
+    return folder
+
+
+def _jsonl(folder: Path, jobs: int) -> tuple[int, str]:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "validate",
+            "--schemas",
+            "embedded",
+            "--format",
+            "jsonl",
+            "--jobs",
+            str(jobs),
+            str(folder),
+        ],
+    )
+    return result.exit_code, result.stdout
+
+
+def test_jsonl_output_is_identical_whatever_jobs(batch: Path) -> None:
+    code1, one = _jsonl(batch, 1)
+    code2, two = _jsonl(batch, 2)
+    code3, three = _jsonl(batch, 3)
+    assert one == two == three
+    assert code1 == code2 == code3 == 1
+    assert one.count("\n") == 11 and '"PES-BAT-001"' in one
+
+
+def test_validate_many_keeps_input_order_and_matches_sequential(batch: Path) -> None:
+    files = sorted(str(p) for p in batch.rglob("*.xml"))
+    parallel = list(pes_v2.validate_many([batch], jobs=2, schemas="embedded"))
+    assert [o.path for o in parallel] == files
+    sequential = list(validate_paths(files, schemas=SchemaBundle.embedded(), jobs=1))
+    assert [o.report.findings if o.report else o.error for o in parallel] == [
+        o.report.findings if o.report else o.error for o in sequential
+    ]
+    assert all(isinstance(o, FileOutcome) for o in parallel)
+
+
+def test_batch_checks_can_be_turned_off(batch: Path) -> None:
+    outcomes = pes_v2.validate_many([batch], jobs=1, schemas="embedded", batch_checks=False)
+    for outcome in outcomes:
+        assert outcome.report is not None
+        assert not any(f.rule.startswith("PES-BAT") for f in outcome.report.findings)
+
+
+def test_missing_path_is_a_setup_error() -> None:
+    with pytest.raises(pes_v2.InputError):
+        list(pes_v2.validate_many(["/nonexistent/dir"], jobs=2))
+
+
+def test_internal_error_in_a_worker_is_contained(
+    batch: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pes_v2.batch
+
+    real = pes_v2.batch.validate
+
+    def broken(source: object, **options: object) -> pes_v2.Report:
+        if str(source).endswith("flow-4.xml"):
+            raise RuntimeError("simulated bug")
+        return real(source, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pes_v2.batch, "validate", broken)
+    outcomes = list(pes_v2.validate_many([batch], jobs=2, schemas="embedded"))
+    marked = [o for o in outcomes if o.internal]
+    assert [Path(o.path).name for o in marked] == ["flow-4.xml"]
+    assert "simulated bug" in (marked[0].error or "")
+    assert sum(1 for o in outcomes if o.report is not None) == len(outcomes) - 1
+    result = CliRunner().invoke(
+        cli, ["validate", "--schemas", "embedded", "--jobs", "2", "--format", "json", str(batch)]
+    )
+    assert result.exit_code == 3 and "Traceback" not in result.output
+
+
+def test_text_batch_ends_with_a_summary_by_rule(batch: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["validate", "--schemas", "embedded", "--jobs", "2", "--lang", "en", str(batch)]
+    )
+    lines = result.stdout.splitlines()
+    assert lines[-1].startswith("10 file(s):")
+    assert "Findings by rule:" in lines
+    assert "PES-XSD-001" in result.stdout.split("Findings by rule:")[1]
+
+
+def test_every_format_from_the_command_line(batch: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    for fmt in ("junit", "sarif", "html"):
+        result = runner.invoke(
+            cli,
+            ["validate", "--schemas", "embedded", "-f" if False else "--format", fmt, str(batch)],
+        )
+        assert result.exit_code == 1 and result.stdout.strip(), fmt
+    one = next(batch.rglob("flow-0.xml"))
+    result = runner.invoke(
+        cli, ["validate", "--schemas", "embedded", "--format", "acquit", str(one)]
+    )
+    assert result.exit_code == 0 and b"PES_ACQUIT" in result.stdout_bytes
+    result = runner.invoke(
+        cli, ["validate", "--schemas", "embedded", "--format", "acquit", str(batch)]
+    )
+    assert result.exit_code == 2 and "--output" in result.stderr
+    target = tmp_path / "acks"
+    result = runner.invoke(
+        cli,
+        ["validate", "--schemas", "embedded", "--format", "acquit", "-o", str(target), str(batch)],
+    )
+    assert result.exit_code == 1
+    assert len(list(target.glob("*.acquit.xml"))) == 9
