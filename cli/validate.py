@@ -30,7 +30,7 @@ from pes_v2.reporting import (
     render_summary_text,
 )
 
-from .common import EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_USAGE, fail
+from .common import EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_USAGE, fail, parse_limits
 
 
 def exit_code(outcomes: list[FileOutcome], fail_on: Severity) -> int:
@@ -113,6 +113,14 @@ def exit_code(outcomes: list[FileOutcome], fail_on: Severity) -> int:
     help="PEM file of trusted certification authorities for signature chains (repeatable). "
     "Without it, certificate chains are reported INDETERMINATE.",
 )
+@click.option(
+    "--limit",
+    "limit_values",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a reading limit (repeatable), e.g. --limit max_text_bytes=200M; "
+    "see docs/robustness.md for the names.",
+)
 def validate(
     paths: tuple[str, ...],
     schemas: str | None,
@@ -125,6 +133,7 @@ def validate(
     quiet: bool,
     context_file: str | None,
     trust_files: tuple[str, ...],
+    limit_values: tuple[str, ...],
 ) -> None:
     """Validate PES V2 flows: files, directories (all *.xml, recursively) or - for stdin.
 
@@ -132,6 +141,7 @@ def validate(
     --fail-on warning); 2 usage or setup problem; 3 internal error.
     """
     threshold = Severity(fail_on)
+    limits = parse_limits(limit_values)
     try:
         bundle = resolve_bundle(schemas)
         context = load_context(context_file)
@@ -152,6 +162,7 @@ def validate(
         lang=lang,
         context=context,
         trust=trust,
+        limits=limits,
         jobs=default_jobs() if jobs is None else jobs,
     )
     outcomes: list[FileOutcome] = []

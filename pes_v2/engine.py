@@ -166,13 +166,13 @@ class _FlowHandler:
     def _check_ids(self, elements: Iterable[Element]) -> None:
         for element in elements:
             identifier = element.get("Id")
-            namespace = etree.QName(element).namespace
+            namespace, local = _split_tag(element.tag)  # not QName: the name may be broken
             if identifier is None or (
                 namespace not in ID_NAMESPACES and namespace != self.root_namespace
             ):
                 continue
             if identifier in self.ids:
-                label = f"{etree.QName(element).localname}/@Id"
+                label = f"{local}/@Id"
                 self.pending.append(
                     S.XSD_DUPLICATE_ID.finding(
                         self.options.lang,
@@ -297,6 +297,15 @@ def _not_checked(rule: Rule, lang: str) -> Finding:
         else f"Not checked: “{rule.title_en}” needs a context file (--context)."
     )
     return Finding(rule=rule.id, severity=Severity.INFO, message=message, scope=rule.scope)
+
+
+def _split_tag(tag: str) -> tuple[str | None, str]:
+    """Namespace and local name of a Clark tag, whatever the name (libxml2 may hand over
+    an invalid one such as ``ds:Signature`` when a prefix is undeclared)."""
+    if tag.startswith("{"):
+        namespace, _sep, local = tag[1:].partition("}")
+        return namespace, local
+    return None, tag
 
 
 def _depth_of(element: Element) -> int:

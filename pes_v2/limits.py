@@ -26,10 +26,17 @@ class Limits:
     comment, a CDATA section or a processing instruction (a PES tag is under 1 KiB).  Bounds
     huge attribute values, a million attributes on one element and endless names before
     libxml2 buffers them; reading stops with PES-XML-007."""
-    max_text_bytes: int = 1 << 26
-    """Bytes between two ``<`` at most (64 MiB): the longest text node or CDATA section, i.e.
-    a PJ's base64 ``Fichier`` (48 MiB of gzip).  libxml2 holds a text node whole, at up to
-    2.5 times its size while it grows; reading stops with PES-XML-007 beyond it."""
+    max_text_bytes: int = 100_000_000
+    """Bytes between two ``<`` at most (100 MB, Hélios's limit for a whole file): the longest
+    text node or CDATA section, i.e. a PJ's base64 ``Fichier`` (about 75 MB of gzip).
+    libxml2 holds a text node whole, at up to 2.5 times its size while it grows; reading
+    stops with PES-XML-007 beyond it.  Checked on what crosses the 64 KiB reading chunks."""
+    max_record_tags: int = 500_000
+    """Tags (``<``) read while no record (Bordereau, PJ, EnTetePES…) ends: what one record, or
+    the unreleased elements around records, may hold.  libxml2 keeps 170 to 450 bytes per
+    element (more with attributes and indentation), so this bounds a record's tree to about
+    200 MB; a generated Bordereau has about 30 tags per piece and line, so some 10,000
+    pieces fit in one Bordereau.  Reading stops with PES-XML-007 beyond it."""
 
     def with_(self, **changes: int) -> Limits:
         """A copy with some limits changed."""

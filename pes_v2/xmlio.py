@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import stat
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -117,7 +118,7 @@ def open_input(source: Source) -> Input:
         if os.path.isdir(path):
             raise InputError(f"{path}: is a directory")
         try:
-            opened: BinaryIO = open(path, "rb")  # noqa: SIM115 - closed by Input.close
+            opened: BinaryIO = _open_no_wait(path)
             size = os.fstat(opened.fileno()).st_size
         except FileNotFoundError:
             raise InputError(f"{path}: no such file") from None
@@ -125,6 +126,9 @@ def open_input(source: Source) -> Input:
             raise InputError(f"{path}: permission denied") from None
         except OSError as exc:
             raise InputError(f"{path}: {exc.strerror or exc}") from None
+        if not stat.S_ISREG(os.fstat(opened.fileno()).st_mode):
+            # A FIFO or a device cannot be read a second time.
+            return Input(path, None, opened, None, True)
         return Input(path, size, opened, lambda: open(path, "rb"), True)
     if hasattr(source, "read"):
         stream = source
@@ -148,6 +152,25 @@ def open_input(source: Source) -> Input:
     raise InputError(f"cannot read a {type(source).__name__}: give a path, bytes or a binary file")
 
 
+def _open_no_wait(path: str) -> BinaryIO:
+    """Open ``path`` for reading without blocking when it is a FIFO with no writer (a plain
+    ``open`` would wait forever); reads then block as usual, and a FIFO nobody writes to
+    reads as an empty file."""
+    nonblock = getattr(os, "O_NONBLOCK", 0)
+    if not nonblock:
+        return open(path, "rb")
+    descriptor = os.open(path, os.O_RDONLY | nonblock | getattr(os, "O_CLOEXEC", 0))
+    try:
+        import fcntl
+
+        flags = fcntl.fcntl(descriptor, fcntl.F_GETFL)
+        fcntl.fcntl(descriptor, fcntl.F_SETFL, flags & ~nonblock)
+        return os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
+
+
 def reopener(source: Source) -> Callable[[], BinaryIO] | None:
     """A way to read ``source`` again from its start, independently of a read in progress
     (paths and bytes only: a caller's stream cannot be read twice at once)."""
@@ -156,6 +179,8 @@ def reopener(source: Source) -> Callable[[], BinaryIO] | None:
         return lambda: io.BytesIO(data)
     if isinstance(source, (str, os.PathLike)):
         path = os.fspath(source)
+        if not os.path.isfile(path):
+            return None  # a FIFO or a device cannot be read a second time
         return lambda: open(path, "rb")
     return None
 
@@ -488,7 +513,7 @@ def _sniff_root(chunks: list[bytes]) -> tuple[str | None, str | None, int | None
             for _event, element in parser.read_events():
                 qname = etree.QName(element)
                 return element.tag, qname.namespace, element.sourceline
-    except etree.XMLSyntaxError:
+    except (etree.XMLSyntaxError, ValueError):  # ValueError: a name like "n:PES_Aller"
         return None, None, None
     return None, None, None
 
@@ -615,9 +640,17 @@ class Reader:
         lines = 1
         error: etree.XMLSyntaxError | None = None
         guard = _MarkupGuard(limits)
+        tags = 0
         for index, chunk in enumerate(all_chunks()):
             lines += chunk.count(b"\n")
             over = guard.feed(chunk, lang)
+            tags += chunk.count(b"<")
+            if over is None and tags > limits.max_record_tags:
+                over = (
+                    f"plus de {limits.max_record_tags} balises sans fin d'enregistrement"
+                    if lang == "fr"
+                    else f"more than {limits.max_record_tags} tags without a record ending"
+                )
             if over is not None:
                 queue.append(S.LIMIT_EXCEEDED.finding(lang, line=lines, reason=over))
                 stopped = result.fatal = True
@@ -628,6 +661,15 @@ class Reader:
             except etree.XMLSyntaxError as exc:
                 fatal, error = True, exc
             for event, element in parser.read_events():
+                if event == "start" and not _valid_name(element):
+                    # libxml2 can hand over a broken name (e.g. "n:") after an error.
+                    queue.append(
+                        S.NOT_WELL_FORMED.finding(
+                            lang, line=element.sourceline, reason=repr(element.tag)[:80]
+                        )
+                    )
+                    stopped = result.fatal = True
+                    break
                 if event == "start":
                     if not stack:
                         stack.append(element)
@@ -648,6 +690,7 @@ class Reader:
                         break
                     if end(element, depth) and depth > 1:
                         _release(element)
+                        tags = 0
                     stack.pop()
             log = parser.feed_error_log
             if len(log) > seen_log:
@@ -767,6 +810,8 @@ class Reader:
                     located = _locate_schema_errors(
                         stream, schema, windows, self.limits.chunk_size, namespace, limit
                     )
+                except ValueError:  # a broken element name: keep the errors unlocated
+                    located = []
                 finally:
                     if stream is not handle.stream:
                         stream.close()
@@ -924,6 +969,14 @@ def _depth_probes(max_depth: int) -> dict[int, Callable[[Element], list[Element]
         steps = max(max_depth - depth + 1, 1)
         probes[depth] = etree.XPath("(" + "/".join(["*"] * steps) + ")[1]")
     return probes
+
+
+def _valid_name(element: Element) -> bool:
+    try:
+        etree.QName(element)
+    except ValueError:
+        return False
+    return True
 
 
 def _flush(queue: list[Finding]) -> Iterator[Finding]:

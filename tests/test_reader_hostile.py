@@ -5,12 +5,9 @@ from __future__ import annotations
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,34 +20,6 @@ HEADER = f"""<n:PES_Aller xmlns:n="{PES_NS}"><Enveloppe><Parametres><Version V="
 <Adresse V="A"/></Emetteur></Enveloppe><EnTetePES><DteStr V="2026-01-01"/>
 <IdPost V="034000"/><IdColl V="21340172201787"/><CodCol V="001"/><CodBud V="01"/>
 </EnTetePES>"""
-
-
-@pytest.fixture()
-def listener() -> Iterator[tuple[int, list[str]]]:
-    """A loopback TCP listener that records every connection made to it."""
-    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    server.bind(("127.0.0.1", 0))
-    server.listen(5)
-    server.settimeout(0.2)
-    connections: list[str] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, address = server.accept()
-            except (TimeoutError, OSError):
-                continue
-            connections.append(str(address))
-            conn.close()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield server.getsockname()[1], connections
-    stop.set()
-    thread.join(2)
-    server.close()
 
 
 def _cases(port: int) -> dict[str, tuple[bytes, set[str]]]:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from lxml import etree
+
 from ..findings import Finding, Scope, Severity
 from ..identifiers import IBAN_LENGTHS, bic_valid, iban_valid, rib_key, rib_valid
 from ..records import FlowFacts, Record
 from ..xmlio import Element
 from .registry import get, rule
-from .tiers import Line, lines_of
+from .tiers import Line, lines_of, valid_cached
+from .totals import fetch
 
 _SRC_BANCAIRE = "pes-rules §2.6, §7 [DOC] (XSD 5.30 annotations of Class_Bancaire.xsd)"
 MODREGL_NEEDS_ACCOUNT = frozenset({"03", "05"})
@@ -18,6 +21,38 @@ MODREGL_NO_ACCOUNT = frozenset({"01", "02", "04", "07", "08", "09", "11"})
 DOMESTIC_IBAN = frozenset({"FR", "GF", "GP", "MQ", "RE", "YT", "PM", "BL", "MF", "NC", "PF", "WF"})
 """IBAN country codes of French domiciliations (metropole and outre-mer)."""
 _ICS = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{3}[A-Z0-9]{6}")
+
+
+_CPTE = "Piece/LigneDePiece/Tiers/CpteBancaire"
+_IBAN = etree.XPath(f"{_CPTE}/IBAN/@V", smart_strings=False)
+_BIC = etree.XPath(f"{_CPTE}/BIC/@V", smart_strings=False)
+_BIC_COUNT = etree.XPath(f"count({_CPTE}/BIC)")
+_CLERIB = etree.XPath(f"{_CPTE}/CleRib")
+_INTL_APART = etree.XPath(f"boolean({_CPTE}[boolean(IdPayInt) != boolean(IdBancInt)])")
+_LINE_ACCOUNT = "Piece/LigneDePiece[BlocLignePiece/InfoLignePce/ModRegl[{}]]"
+_NEEDS_MISSING = etree.XPath(
+    "boolean("
+    + _LINE_ACCOUNT.format(" or ".join(f"@V = '{m}'" for m in sorted(MODREGL_NEEDS_ACCOUNT)))
+    + "[not(Tiers/CpteBancaire)])"
+)
+_FORBIDDEN_GIVEN = etree.XPath(
+    "boolean("
+    + _LINE_ACCOUNT.format(" or ".join(f"@V = '{m}'" for m in sorted(MODREGL_NO_ACCOUNT)))
+    + "[Tiers/CpteBancaire])"
+)
+_SEPA = etree.XPath("boolean(Piece/LigneDePiece/BlocLignePiece/InfoPrelevementSEPA)")
+
+
+def _ibans(record: Record) -> set[str]:
+    return set(fetch(record, _IBAN))
+
+
+def _iban_ok(value: str) -> bool:
+    return valid_cached("IBAN", value.upper(), _iban_any)
+
+
+def _iban_any(value: str) -> bool:
+    return iban_valid(value, known_countries_only=False)
 
 
 def _accounts(record: Record) -> Iterator[tuple[Line, Element]]:
@@ -51,6 +86,8 @@ def _v(element: Element | None, path: str) -> str | None:
 )
 def iban_checksum(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """IBAN has the length of its country and a mod-97 checksum of 1 (case ignored here)."""
+    if all(_iban_ok(value) for value in _ibans(record)):
+        return
     for line, cpte in _accounts(record):
         el = cpte.find("IBAN")
         value = el.get("V") if el is not None else None
@@ -90,6 +127,11 @@ def iban_checksum(record: Record, facts: FlowFacts) -> Iterator[Finding]:
 )
 def bic_shape(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """BIC is 8 or 11 upper-case characters in the ISO 9362 shape."""
+    bics = fetch(record, _BIC)
+    if len(bics) == fetch(record, _BIC_COUNT) and all(
+        valid_cached("BIC", value, bic_valid) for value in set(bics)
+    ):
+        return
     for line, cpte in _accounts(record):
         el = cpte.find("BIC")
         if el is not None and not bic_valid(el.get("V") or ""):
@@ -114,6 +156,8 @@ def bic_shape(record: Record, facts: FlowFacts) -> Iterator[Finding]:
 )
 def iban_upper(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """IBAN letters are all upper case (the XSD pattern allows lower case in the BBAN)."""
+    if all(value == value.upper() for value in _ibans(record)):
+        return
     for line, cpte in _accounts(record):
         el = cpte.find("IBAN")
         value = el.get("V") if el is not None else None
@@ -139,6 +183,8 @@ def iban_upper(record: Record, facts: FlowFacts) -> Iterator[Finding]:
 )
 def rib_key_valid(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """CodeEtab, CodeGuic, IdCpte and CleRib are all filled and the RIB key is right."""
+    if not any(_rib_wrong(cle) for cle in fetch(record, _CLERIB)):
+        return
     for line, cpte in _accounts(record):
         cle = cpte.find("CleRib")
         if cle is None:
@@ -161,6 +207,28 @@ def rib_key_valid(record: Record, facts: FlowFacts) -> Iterator[Finding]:
             account=account or "?",
             expected=expected,
         )
+
+
+_RIB_VALID: dict[tuple[str, str, str, str], bool] = {}
+
+
+def _rib_wrong(cle: Element) -> bool:
+    """True when the account holding ``cle`` may fail PES-BNK-004 (checked exactly then)."""
+    cpte = cle.getparent()
+    if cpte is None:
+        return True
+    key = (
+        _v(cpte, "CodeEtab") or "",
+        _v(cpte, "CodeGuic") or "",
+        _v(cpte, "IdCpte") or "",
+        _v(cpte, "CleRib") or "",
+    )
+    known = _RIB_VALID.get(key)
+    if known is None:
+        if len(_RIB_VALID) > 100_000:
+            _RIB_VALID.clear()
+        known = _RIB_VALID[key] = rib_valid(*key)
+    return not known
 
 
 def _modregl_lines(record: Record) -> Iterator[tuple[Line, Element, bool]]:
@@ -192,6 +260,8 @@ def _modregl_lines(record: Record) -> Iterator[tuple[Line, Element, bool]]:
 )
 def transfer_needs_account(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """Dépense ModRegl 03 and 05 need a CpteBancaire on the line's tiers."""
+    if record.domain != "depense" or not fetch(record, _NEEDS_MISSING):
+        return
     for line, modregl, has in _modregl_lines(record):
         if modregl.get("V") in MODREGL_NEEDS_ACCOUNT and not has:
             yield record.finding(
@@ -220,6 +290,8 @@ def transfer_needs_account(record: Record, facts: FlowFacts) -> Iterator[Finding
 )
 def account_forbidden(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """Dépense ModRegl 01, 02, 04, 07, 08, 09 and 11 allow no CpteBancaire."""
+    if record.domain != "depense" or not fetch(record, _FORBIDDEN_GIVEN):
+        return
     for line, modregl, has in _modregl_lines(record):
         if modregl.get("V") in MODREGL_NO_ACCOUNT and has:
             yield record.finding(
@@ -244,6 +316,8 @@ def account_forbidden(record: Record, facts: FlowFacts) -> Iterator[Finding]:
 )
 def intl_pair(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """IdPayInt and IdBancInt are both present or both absent."""
+    if not fetch(record, _INTL_APART):
+        return
     for line, cpte in _accounts(record):
         pay, banc = cpte.find("IdPayInt"), cpte.find("IdBancInt")
         if (pay is None) == (banc is None):
@@ -279,6 +353,8 @@ def intl_pair(record: Record, facts: FlowFacts) -> Iterator[Finding]:
 )
 def foreign_needs_bic(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """An IBAN outside France (and its outre-mer) comes with a BIC."""
+    if all(not value or value[:2].upper() in DOMESTIC_IBAN for value in _ibans(record)):
+        return
     for line, cpte in _accounts(record):
         el = cpte.find("IBAN")
         value = el.get("V") if el is not None else None
@@ -292,7 +368,7 @@ def foreign_needs_bic(record: Record, facts: FlowFacts) -> Iterator[Finding]:
 
 
 def _sepa_blocks(record: Record) -> Iterator[tuple[Line, Element]]:
-    if record.domain != "recette":
+    if record.domain != "recette" or not fetch(record, _SEPA):
         return
     for line in lines_of(record):
         sepa = line.element.find("BlocLignePiece/InfoPrelevementSEPA")

@@ -9,11 +9,51 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from lxml import etree
+
 from ..findings import Finding, Scope, Severity
 from ..records import FlowFacts, Record
 from ..xmlio import Element
 from .registry import rule
-from .totals import BordereauView, LineView, PieceView, amount, bordereau_view, number_key
+from .totals import (
+    BordereauView,
+    LineView,
+    PieceView,
+    amount,
+    bordereau_view,
+    fetch,
+    number_key,
+    values,
+)
+
+_RATTACH = etree.XPath("boolean(Piece/LigneDePiece/BlocLignePiece/RattachPiece)")
+_CODES = {
+    "depense": (
+        values("Piece/BlocPiece/InfoPce/TypPce/@V"),
+        values("Piece/BlocPiece/InfoPce/NatPce/@V"),
+    ),
+    "recette": (values("Piece/BlocPiece/TypPce/@V"), values("Piece/BlocPiece/NatPce/@V")),
+}
+
+
+def has_rattach(record: Record) -> bool:
+    """True when some line of the bordereau carries a RattachPiece."""
+    return bool(fetch(record, _RATTACH))
+
+
+def piece_codes(record: Record) -> tuple[set[str | None], set[str | None]]:
+    """Every TypPce and NatPce value of the bordereau (stripped, None for a missing one)."""
+    typ, nat = _CODES[record.domain or ""]
+    return (
+        {value.strip() for value in fetch(record, typ)} | {None},
+        {value.strip() for value in fetch(record, nat)} | {None},
+    )
+
+
+def triplets(record: Record, view: BordereauView) -> set[str]:
+    """Every triplet a piece of the bordereau may have (a superset)."""
+    typs, nats = piece_codes(record)
+    return {f"{view.typbord}-{typ}-{nat}" for typ in typs for nat in nats}
 
 
 @dataclass
@@ -118,7 +158,7 @@ RATTACH_REQUIRED = {
 def rattach_required(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """Triplets 02-02-06, 01-02-09, 01-13-01, 02-02-10 and 01-07-01 need RattachPiece."""
     view = _dep(record)
-    if view is None:
+    if view is None or triplets(record, view).isdisjoint(RATTACH_REQUIRED):
         return
     for piece in view.pieces:
         expected = RATTACH_REQUIRED.get(view.triplet(piece))
@@ -162,7 +202,7 @@ def natpceorig_coherent(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """NatPceOrig is 01/02 for 02-02-06, 01-02-09, 01-13-01, 02-02-10; 04 for 01-07-01;
     03 for TypPce 05."""
     view = _dep(record)
-    if view is None:
+    if view is None or not has_rattach(record):
         return
     for piece in view.pieces:
         allowed = _allowed_natpceorig(view, piece)
@@ -201,7 +241,7 @@ def natpceorig_coherent(record: Record, facts: FlowFacts) -> Iterator[Finding]:
 def idligneorig_coherent(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """IdLigneOrig ≥ 1 when NatPceOrig is 01 or 02; absent or 0 when it is 03 or 04."""
     view = _dep(record)
-    if view is None:
+    if view is None or not has_rattach(record):
         return
     yield from _idligneorig(record, view, idligneorig_coherent.rule, {"01", "02"}, {"03", "04"})  # type: ignore[attr-defined]
 
@@ -250,7 +290,7 @@ def _idligneorig(
 def exerrat_coherent(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """ExerRat = Exer for 02-02-06; ExerRat earlier than Exer for 01-02-09."""
     view = _dep(record)
-    if view is None:
+    if view is None or not has_rattach(record):
         return
     en = record.lang == "en"
     exer = amount(view.exer)
@@ -306,7 +346,7 @@ def lines_lacking(piece: PieceView, path: str) -> int:
 def idconv_expected(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """Triplet 01-06-01 carries LiensIdent/IdConv on its lines."""
     view = _dep(record)
-    if view is None:
+    if view is None or "01-06-01" not in triplets(record, view):
         return
     for piece in view.pieces:
         if view.triplet(piece) != "01-06-01" or piece.info is None:
@@ -342,7 +382,7 @@ def idconv_expected(record: Record, facts: FlowFacts) -> Iterator[Finding]:
 def idregie_expected(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """NatPce 05 (régie) carries LiensIdent/IdRegie on its lines."""
     view = _dep(record)
-    if view is None:
+    if view is None or all(number_key(nat) != "5" for nat in piece_codes(record)[1]):
         return
     for piece in view.pieces:
         if number_key(piece.natpce) != "5" or piece.info is None:

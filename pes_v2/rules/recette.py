@@ -10,11 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from lxml import etree
+
 from ..findings import Finding, Scope, Severity
 from ..records import FlowFacts, Record
-from .depense import _idligneorig, lines_lacking, lines_without, rattach_of
+from .depense import _idligneorig, has_rattach, lines_lacking, lines_without, rattach_of, triplets
 from .registry import rule
-from .totals import BordereauView, PieceView, amount, bordereau_view
+from .totals import BordereauView, PieceView, amount, bordereau_view, fetch, values
+
+_INFO = "Piece/LigneDePiece/BlocLignePiece/InfoLignePiece"
+_IDROL = etree.XPath("boolean(Piece/BlocPiece/IdRol)")
+_MAJO = values(f"{_INFO}/Majo/@V")
+_MAJO_DETAILS = etree.XPath(f"boolean({_INFO}[DteMajo or TxMajo])")
+_LINE_DETAILS = etree.XPath(f"boolean({_INFO}[DteMajo or TxMajo or (MtTVA and not(TxTva))])")
+"""Either of the two probes below (one walk for the usual case, where both are false)."""
+_EDITION = values("Piece/BlocPiece/Edition/@V")
+_VAT_WITHOUT_RATE = etree.XPath(f"boolean({_INFO}[MtTVA][not(TxTva)])")
 
 
 def _rec(record: Record) -> BordereauView | None:
@@ -66,7 +77,7 @@ def typbord_aller(record: Record, facts: FlowFacts) -> Iterator[Finding]:
 def idrol_triplet(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """IdRol only with triplet 01-06-01."""
     view = _rec(record)
-    if view is None:
+    if view is None or not fetch(record, _IDROL):
         return
     for piece in view.pieces:
         idrol = None if piece.info is None else piece.info.find("IdRol")
@@ -103,7 +114,7 @@ RATTACH_REQUIRED = ("02-02-06", "01-02-09", "02-02-10", "01-14-01")
 def rattach_required(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """Triplets 02-02-06, 01-02-09, 02-02-10 and 01-14-01 need RattachPiece on every line."""
     view = _rec(record)
-    if view is None:
+    if view is None or triplets(record, view).isdisjoint(RATTACH_REQUIRED):
         return
     for piece in view.pieces:
         if view.triplet(piece) not in RATTACH_REQUIRED or piece.info is None:
@@ -150,7 +161,7 @@ def natpceorig_coherent(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """NatPceOrig 01/02 for the four rattachement triplets; 03 only with TypPce 05;
     05 only with 01-09-01."""
     view = _rec(record)
-    if view is None:
+    if view is None or not has_rattach(record):
         return
     en = record.lang == "en"
     for piece in view.pieces:
@@ -187,7 +198,7 @@ def natpceorig_coherent(record: Record, facts: FlowFacts) -> Iterator[Finding]:
 def idligneorig_coherent(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """IdLigneOrig ≥ 1 when NatPceOrig is 01 or 02; absent or 0 when it is 03 or 05."""
     view = _rec(record)
-    if view is None:
+    if view is None or not has_rattach(record):
         return
     yield from _idligneorig(
         record,
@@ -215,7 +226,7 @@ def idligneorig_coherent(record: Record, facts: FlowFacts) -> Iterator[Finding]:
 def exerrat_coherent(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """ExerRat = Exer for 02-02-06; ExerRat ≠ Exer for 01-02-09."""
     view = _rec(record)
-    if view is None:
+    if view is None or not has_rattach(record):
         return
     en = record.lang == "en"
     exer = amount(view.exer)
@@ -270,7 +281,7 @@ def _majo(value: str | None) -> bool | None:
 def majo_complete(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """Majo = 1 needs DteMajo, TxMajo and a RattachPiece with NatPceOrig 05."""
     view = _rec(record)
-    if view is None:
+    if view is None or all(_majo(value.strip()) is not True for value in set(fetch(record, _MAJO))):
         return
     for piece in view.pieces:
         for line in piece.lines:
@@ -312,7 +323,7 @@ def majo_complete(record: Record, facts: FlowFacts) -> Iterator[Finding]:
 def majo_forbidden(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """Majo = 0 forbids DteMajo and TxMajo."""
     view = _rec(record)
-    if view is None:
+    if view is None or not fetch(record, _LINE_DETAILS) or not fetch(record, _MAJO_DETAILS):
         return
     for piece in view.pieces:
         for line in piece.lines:
@@ -357,7 +368,7 @@ def _value(element: object) -> str | None:
 def idconv_expected(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """Triplets 01-10-01 and 01-10-02 carry LiensIdent/IdConv on their lines."""
     view = _rec(record)
-    if view is None:
+    if view is None or triplets(record, view).isdisjoint(("01-10-01", "01-10-02")):
         return
     for piece in view.pieces:
         if view.triplet(piece) not in ("01-10-01", "01-10-02") or piece.info is None:
@@ -393,7 +404,7 @@ def idconv_expected(record: Record, facts: FlowFacts) -> Iterator[Finding]:
 def edition_needs_pjref(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """Edition = 01 needs at least one PJRef on the titre (piece or line level)."""
     view = _rec(record)
-    if view is None:
+    if view is None or all(value.strip() != "01" for value in set(fetch(record, _EDITION))):
         return
     for piece in view.pieces:
         edition = None if piece.info is None else piece.info.find("Edition")
@@ -429,7 +440,7 @@ def edition_needs_pjref(record: Record, facts: FlowFacts) -> Iterator[Finding]:
 def vat_rate_given(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """A recette line with MtTVA gives TxTva."""
     view = _rec(record)
-    if view is None:
+    if view is None or not fetch(record, _LINE_DETAILS) or not fetch(record, _VAT_WITHOUT_RATE):
         return
     for piece in view.pieces:
         for line in piece.lines:

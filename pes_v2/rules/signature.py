@@ -355,10 +355,15 @@ def _verify(
 ) -> None:
     """Verify ``sig``; ``place`` maps its elements to the streamed ones (re-read flows)."""
     target = "flux" if glob else "bordereau"
-    v = V.verify_signature(
-        sig, signed, target=target, content=not glob if content is None else content
-    )
     here = place or (lambda element: element)
+    try:
+        v = V.verify_signature(
+            sig, signed, target=target, content=not glob if content is None else content
+        )
+    except (etree.C14NError, ValueError) as exc:  # a damaged signature lxml cannot render
+        reason = str(exc)[:200]
+        _add(out, record, V.UNREADABLE, glob, here(sig), None, reason, reason)
+        return
     streamed = here(sig)
     for problem in v.problems:
         _add(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+
+from lxml import etree
 
 from ..findings import Finding, Scope, Severity
 from ..identifiers import finess_valid, nir_valid, siren_valid, siret_valid
@@ -11,6 +13,7 @@ from ..records import FlowFacts, Record
 from ..xmlio import Element
 from .header import HOSPITAL_NOMENCLATURES, nomenclature
 from .registry import get, rule
+from .totals import fetch
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,54 @@ def lines_of(record: Record) -> tuple[Line, ...]:
     result = tuple(out)
     _last[0], _last[1] = record, result
     return result
+
+
+def _x(path: str) -> etree.XPath:
+    return etree.XPath(path, smart_strings=False)
+
+
+def _blank(path: str) -> str:
+    """XPath test: ``path`` has no ``V`` or a ``V`` of XML whitespace only (values that
+    only ``str.strip()`` empties are caught before, see :func:`person_fields_missing`)."""
+    return f"not(normalize-space({path}/@V))"
+
+
+_TIERS = "Piece/LigneDePiece/Tiers/InfoTiers"
+_TIERS1 = "Piece/LigneDePiece/Tiers/InfoTiers[1]"
+_CAT01_MISSING = _x(
+    f"boolean({_TIERS1}[CatTiers[1]/@V = '01'][{_blank('Civilite[1]')} or {_blank('Prenom[1]')}])"
+)
+_PERSON_FORBIDDEN = {
+    domain: _x(f"boolean({_TIERS1}[CatTiers[1]/@V != '01'][{' or '.join(names)}])")
+    for domain, names in {
+        "depense": ("Civilite", "Prenom"),
+        "recette": ("DteNaissance", "LieuNaissance"),
+    }.items()
+}
+_CIVILITE = _x(f"{_TIERS}/Civilite/@V")
+_PRENOM = _x(f"{_TIERS}/Prenom/@V")
+_ID_PAIR = _x(f"boolean({_TIERS1}[boolean(IdTiers) != boolean(NatIdTiers)])")
+_NATURES = _x(f"{_TIERS}/NatIdTiers/@V")
+_IDTIERS_OF = {
+    nature: etree.XPath(f"{_TIERS1}[NatIdTiers[1]/@V = '{nature}']/IdTiers[1]")
+    for nature in ("01", "02", "03", "04")
+}
+_NIR = _x(f"boolean({_TIERS1}/NatIdTiers[1][@V = '04'])")
+_CODRES = _x("Piece/LigneDePiece/Tiers/Adresse/CodRes/@V")
+_CODPAYS = _x("Piece/LigneDePiece/Tiers/Adresse/CodPays/@V")
+_VALID: dict[tuple[str, str], bool] = {}
+"""Identifier validity by (kind, value), shared across records (tiers recur)."""
+
+
+def valid_cached(kind: str, value: str, valid: Callable[[str], bool]) -> bool:
+    """``valid(value)``, remembered per (kind, value) (bounded)."""
+    key = (kind, value)
+    known = _VALID.get(key)
+    if known is None:
+        if len(_VALID) > 100_000:
+            _VALID.clear()
+        known = _VALID[key] = valid(value)
+    return known
 
 
 def _v(element: Element | None, path: str) -> str | None:
@@ -100,6 +151,9 @@ _SRC_INFOTIERS = "pes-rules §2.6, §3.6 [DOC] (XSD annotations of InfoTiers)"
 )
 def person_fields_missing(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """CatTiers 01 requires Civilite and Prenom (both domains)."""
+    given = set(fetch(record, _CIVILITE)) | set(fetch(record, _PRENOM))
+    if all(value.strip() for value in given) and not fetch(record, _CAT01_MISSING):
+        return
     for line, _tiers, info in _tiers_scope(record):
         cat = info.find("CatTiers")
         if cat is None or cat.get("V") != "01":
@@ -133,6 +187,9 @@ def person_fields_missing(record: Record, facts: FlowFacts) -> Iterator[Finding]
 def person_fields_forbidden(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """Civilite/Prenom (dépense) and DteNaissance/LieuNaissance (recette) need CatTiers 01."""
     names = PERSON_ONLY.get(str(record.domain), ())
+    probe = _PERSON_FORBIDDEN.get(str(record.domain))
+    if probe is None or not fetch(record, probe):
+        return
     for line, _tiers, info in _tiers_scope(record):
         cat = info.find("CatTiers")
         if cat is None or cat.get("V") in (None, "01"):
@@ -168,6 +225,11 @@ _MADEMOISELLE = frozenset({"MLLE", "MELLE", "MADEMOISELLE", "MLE"})
 )
 def civilite_mademoiselle(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """Civilite is not Mademoiselle (MLLE, MELLE…)."""
+    if not any(
+        value and value.strip().rstrip(".").upper() in _MADEMOISELLE
+        for value in set(fetch(record, _CIVILITE))
+    ):
+        return
     for line, _tiers, info in _tiers_scope(record):
         civ = info.find("Civilite")
         value = civ.get("V") if civ is not None else None
@@ -196,6 +258,8 @@ def civilite_mademoiselle(record: Record, facts: FlowFacts) -> Iterator[Finding]
 )
 def idtiers_natidtiers(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """IdTiers and NatIdTiers are both present or both absent."""
+    if not fetch(record, _ID_PAIR):
+        return
     for line, _tiers, info in _tiers_scope(record):
         ident, nature = info.find("IdTiers"), info.find("NatIdTiers")
         if (ident is None) == (nature is None):
@@ -242,6 +306,8 @@ _KINDS = {
 )
 def idtiers_key(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """SIRET, SIREN, FINESS and NIR identifiers have their length and a valid key."""
+    if not _idtiers_candidates(record):
+        return
     for line, _tiers, info in _tiers_scope(record):
         nature = _v(info, "NatIdTiers")
         kind = _KINDS.get(nature or "")
@@ -262,6 +328,16 @@ def idtiers_key(record: Record, facts: FlowFacts) -> Iterator[Finding]:
             )
 
 
+def _idtiers_candidates(record: Record) -> bool:
+    """True when some IdTiers may fail its key (the exact check then runs)."""
+    for nature in set(fetch(record, _NATURES)) & _KINDS.keys():
+        name, _length, valid = _KINDS[nature]
+        for ident in fetch(record, _IDTIERS_OF[nature]):
+            if not valid_cached(name, ident.get("V") or "", valid):
+                return True
+    return False
+
+
 @rule(
     "PES-TRS-006",
     title=("NIR hors des cas autorisés", "NIR outside the allowed cases"),
@@ -280,6 +356,8 @@ def idtiers_key(record: Record, facts: FlowFacts) -> Iterator[Finding]:
 def nir_allowed(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """A NIR is allowed only for dépense TypPce 02 + NatPce 09, recette assuré/CodAssDeb 1,
     and (with a context) only in M21/M22."""
+    if not fetch(record, _NIR):
+        return
     nomen = nomenclature(facts)
     depense = record.domain == "depense"
     for line, _tiers, info in _tiers_scope(record):
@@ -330,6 +408,12 @@ def nir_allowed(record: Record, facts: FlowFacts) -> Iterator[Finding]:
 )
 def codres_codpays(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """CodRes 1 (non-resident) needs CodPays; CodRes 0 allows no CodPays but 100."""
+    codes = set(fetch(record, _CODRES))
+    if not codes & {"1", "true"} and not (
+        codes & {"0", "false"}
+        and any(p and p.lstrip("0") != "100" for p in set(fetch(record, _CODPAYS)))
+    ):
+        return
     for line, tiers, _info in _tiers_scope(record):
         adresse = tiers.find("Adresse")
         codres = adresse.find("CodRes") if adresse is not None else None

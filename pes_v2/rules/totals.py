@@ -12,6 +12,9 @@ import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from lxml import etree
 
 from ..findings import Finding, Scope, Severity
 from ..records import FlowFacts, Record
@@ -46,20 +49,59 @@ class PieceView:
 
 @dataclass
 class BordereauView:
-    """One Bordereau read once: its BlocBordereau, codes and pieces."""
+    """One Bordereau read once: its BlocBordereau, codes and (on first use) pieces."""
 
     domain: str
     bloc: Element | None
     exer: str | None
     idbord: str | None
     typbord: str | None
-    pieces: list[PieceView] = field(default_factory=list)
+    element: Element | None = None
+    _pieces: list[PieceView] | None = field(default=None, repr=False)
+
+    @property
+    def pieces(self) -> list[PieceView]:
+        """Every Piece with its lines, read element by element the first time it is asked
+        (the fast paths of the rules ask precompiled XPath expressions instead)."""
+        if self._pieces is None:
+            self._pieces = (
+                [] if self.element is None else _pieces(self.element, self.domain == "depense")
+            )
+        return self._pieces
+
+    @property
+    def piece_count(self) -> int:
+        if self._pieces is not None:
+            return len(self._pieces)
+        return 0 if self.element is None else int(_COUNT_PIECES(self.element))
 
     def triplet(self, piece: PieceView) -> str:
         return f"{self.typbord}-{piece.typpce}-{piece.natpce}"
 
 
 _cache: list[tuple[weakref.ref[Record], BordereauView]] = []
+_fetched: list[Any] = [None, {}]
+_COUNT_PIECES = etree.XPath("count(Piece)")
+
+
+def fetch(record: Record, xpath: etree.XPath) -> Any:
+    """``xpath`` evaluated on the record's element, once per record (shared by the rules).
+
+    The rules' fast paths ask a few precompiled XPath expressions for values in bulk and
+    fall back to the element-by-element code only when a finding is possible."""
+    ref = _fetched[0]
+    if ref is None or ref() is not record:
+        _fetched[0], _fetched[1] = weakref.ref(record), {}
+    cache: dict[etree.XPath, Any] = _fetched[1]
+    if xpath in cache:
+        return cache[xpath]
+    result = cache[xpath] = xpath(record.element)
+    return result
+
+
+def values(path: str) -> etree.XPath:
+    """A precompiled XPath returning plain strings (attribute values)."""
+    return etree.XPath(path, smart_strings=False)
 
 
 def v(element: Element | None, path: str) -> str | None:
@@ -88,6 +130,8 @@ def number_key(value: str | None) -> str | None:
     """A numeric identifier in canonical form (leading zeros are not significant)."""
     if value is None:
         return None
+    if value.isdigit() and value.isascii() and (value[0] != "0" or value == "0"):
+        return value  # already canonical
     text = value.strip()
     number = amount(text)
     if number is not None and number == number.to_integral_value() and number >= 0:
@@ -106,15 +150,19 @@ def bordereau_view(record: Record) -> BordereauView:
 
 def _build(record: Record) -> BordereauView:
     element = record.element
-    depense = record.domain == "depense"
     bloc = element.find("BlocBordereau")
-    view = BordereauView(
+    return BordereauView(
         domain=record.domain or "",
         bloc=bloc,
         exer=v(bloc, "Exer"),
         idbord=v(bloc, "IdBord"),
         typbord=v(bloc, "TypBord"),
+        element=element,
     )
+
+
+def _pieces(element: Element, depense: bool) -> list[PieceView]:
+    pieces: list[PieceView] = []
     info_path = "BlocPiece/InfoPce" if depense else "BlocPiece"
     line_path = "InfoLignePce" if depense else "InfoLignePiece"
     for piece in element.iterfind("Piece"):
@@ -124,8 +172,8 @@ def _build(record: Record) -> BordereauView:
             lbloc = line.find("BlocLignePiece")
             linfo = None if lbloc is None else lbloc.find(line_path)
             pv.lines.append(LineView(line, linfo, lbloc))
-        view.pieces.append(pv)
-    return view
+        pieces.append(pv)
+    return pieces
 
 
 @dataclass
@@ -140,22 +188,37 @@ class _Sums:
 _sums_cache: list[tuple[weakref.ref[Record], _Sums]] = []
 
 
+_LINES = etree.XPath("count(Piece/LigneDePiece)")
+_AMOUNTS = {
+    (info, name): values(f"Piece/LigneDePiece/BlocLignePiece[1]/{info}[1]/{name}[1]/@V")
+    for info in ("InfoLignePce", "InfoLignePiece")
+    for name in ("MtHT", "MtTVA")
+}
+"""The first MtHT / MtTVA of each line's block, as :func:`_build` reads them."""
+
+
 def _sums(record: Record) -> _Sums:
     if _sums_cache and _sums_cache[0][0]() is record:
         return _sums_cache[0][1]
-    ht: Decimal | None = ZERO
+    info = "InfoLignePce" if record.domain == "depense" else "InfoLignePiece"
+    ht: Decimal | None = None  # stays None when a line has no readable MtHT
+    raw_ht = fetch(record, _AMOUNTS[info, "MtHT"])
+    if len(raw_ht) == fetch(record, _LINES):
+        total = ZERO
+        for raw in raw_ht:
+            line_ht = amount(raw)
+            if line_ht is None:
+                break
+            total += line_ht
+        else:
+            ht = total
     tva: Decimal | None = ZERO
     tva_lines = 0
-    for piece in bordereau_view(record).pieces:
-        for line in piece.lines:
-            line_ht = amount(v(line.info, "MtHT"))
-            ht = None if ht is None or line_ht is None else ht + line_ht
-            raw = v(line.info, "MtTVA")
-            if raw is not None:
-                line_tva = amount(raw)
-                tva = None if tva is None or line_tva is None else tva + line_tva
-                if line_tva is not None and line_tva > 0:
-                    tva_lines += 1
+    for raw in fetch(record, _AMOUNTS[info, "MtTVA"]):
+        line_tva = amount(raw)
+        tva = None if tva is None or line_tva is None else tva + line_tva
+        if line_tva is not None and line_tva > 0:
+            tva_lines += 1
     sums = _Sums(ht, tva, tva_lines)
     _sums_cache[:] = [(weakref.ref(record), sums)]
     return sums
@@ -226,7 +289,7 @@ def piece_count(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     view = bordereau_view(record)
     nbr = None if view.bloc is None else view.bloc.find("NbrPce")
     declared = amount(None if nbr is None else nbr.get("V"))
-    count = len(view.pieces)
+    count = view.piece_count
     if nbr is None or declared is None or declared == count:
         return
     yield record.finding(

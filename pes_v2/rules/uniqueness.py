@@ -14,7 +14,42 @@ from typing import Any
 from ..findings import Finding, Scope, Severity
 from ..records import FlowFacts, Record
 from .registry import rule
-from .totals import bordereau_view, number_key
+from .totals import bordereau_view, fetch, number_key, values
+
+_IDPCE = {
+    "depense": values("Piece/BlocPiece[InfoPce][1]/InfoPce[1]/IdPce[1]/@V"),
+    "recette": values("Piece/BlocPiece[1]/IdPce[1]/@V"),
+}
+"""The IdPce of each piece, as :func:`~.totals.bordereau_view` reads it."""
+_IDLIGNE = {
+    "depense": values("Piece | Piece/LigneDePiece/BlocLignePiece/InfoLignePce/IdLigne/@V"),
+    "recette": values("Piece | Piece/LigneDePiece/BlocLignePiece/InfoLignePiece/IdLigne/@V"),
+}
+"""Each Piece followed by every IdLigne value below it (a superset of those checked)."""
+
+
+def _piece_keys(record: Record) -> list[str | None]:
+    """number_key of each piece's IdPce (pieces without one left out), in order."""
+    xpath = _IDPCE.get(record.domain or "")
+    return [] if xpath is None else [number_key(value) for value in fetch(record, xpath)]
+
+
+def _line_duplicates(record: Record) -> bool:
+    """True when some piece may hold two lines with the same IdLigne."""
+    xpath = _IDLIGNE.get(record.domain or "")
+    if xpath is None:
+        return False
+    seen: set[str | None] = set()
+    for item in fetch(record, xpath):
+        if not isinstance(item, str):
+            seen = set()
+            continue
+        key = number_key(item)
+        if key in seen:
+            return True
+        seen.add(key)
+    return False
+
 
 _BORDEREAUX = "uniqueness.bordereaux"
 _PIECES = "uniqueness.pieces"
@@ -73,6 +108,9 @@ def duplicate_bordereau(record: Record, facts: FlowFacts) -> Iterator[Finding]:
 )
 def duplicate_piece(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """IdPce is unique inside its bordereau."""
+    keys = _piece_keys(record)
+    if len(set(keys)) == len(keys):
+        return
     seen: set[str | None] = set()
     for piece in bordereau_view(record).pieces:
         if piece.idpce is None or piece.info is None:
@@ -104,6 +142,8 @@ def duplicate_piece(record: Record, facts: FlowFacts) -> Iterator[Finding]:
 )
 def duplicate_line(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """IdLigne is unique inside its piece."""
+    if not _line_duplicates(record):
+        return
     for piece in bordereau_view(record).pieces:
         seen: set[str | None] = set()
         for line in piece.lines:
@@ -173,6 +213,10 @@ def piece_in_two_bordereaux(record: Record, facts: FlowFacts) -> Iterator[Findin
     view = bordereau_view(record)
     seen: dict[tuple[str, str | None], set[str | None]] = facts.state(_PIECES, dict)
     known = seen.setdefault((view.domain, number_key(view.exer)), set())
+    keys = _piece_keys(record)
+    if known.isdisjoint(keys):
+        known.update(keys)
+        return
     here: set[str | None] = set()
     for piece in view.pieces:
         if piece.idpce is None or piece.info is None:

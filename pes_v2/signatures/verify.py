@@ -311,7 +311,16 @@ def verify_signature(
     if properties is not None:
         _properties(v, signature, properties, signed_props, cert)
     if cert is not None:
-        _certificate(v, cert)
+        try:
+            _certificate(v, cert)
+        except ValueError:  # cryptography parses extensions lazily: a damaged one raises here
+            v.add(
+                UNREADABLE,
+                signature,
+                None,
+                "extension de certificat illisible",
+                "unreadable certificate extension",
+            )
     return v
 
 
@@ -477,7 +486,11 @@ def _digest(v: Verification, ref: Element, target: Element, signature: Element) 
             "DigestValue missing or unreadable",
         )
         return None
-    data = canonical(target, algorithm, prefixes, signature if enveloped else None)
+    try:
+        data = canonical(target, algorithm, prefixes, signature if enveloped else None)
+    except etree.C14NError:  # e.g. a namespace prefix left undeclared by a damaged file
+        v.add(UNREADABLE, ref, None, "canonicalisation impossible", "canonicalisation failed")
+        return None
     if A.DIGESTS[method](data) != expected:
         what_fr = (
             "le contenu signé" if _local(target) != "SignedProperties" else "les propriétés signées"
@@ -555,12 +568,18 @@ def _key(
                 "KeyInfo contient un autre certificat que celui du signataire et de ses AC",
                 "KeyInfo holds a certificate that is neither the signer's nor one of its CAs",
             )
-    problem = key_problem(cert.public_key())
+    problem: str | None
+    try:
+        public_key = cert.public_key()
+    except ValueError as exc:  # e.g. an RSA exponent of 1: cryptography refuses the key
+        public_key, problem = None, f"unusable public key ({exc})"
+    else:
+        problem = key_problem(public_key)
     if problem is not None:
         v.add(LIMITS, el, None, f"clé refusée : {problem}", f"key refused: {problem}")
         return cert, None
     v.certificate = cert
-    return cert, cert.public_key()
+    return cert, public_key
 
 
 def _issues_chain(

@@ -185,3 +185,16 @@ def test_trust_anchors_on_the_command_line(tmp_path: Path) -> None:
     bad = tmp_path / "not-a-cert.pem"
     bad.write_text("hello")
     assert run("validate", "--trust", str(bad), str(flow))[0] == 2
+
+
+def test_limits_on_the_command_line() -> None:
+    data = VALID.read_bytes()
+    code, out, _ = run("validate", "--format", "json", "--limit", "max_text_bytes=10", str(VALID))
+    assert code == 1
+    rules = {f["rule"] for f in json.loads(out)["files"][0]["findings"]}
+    assert "PES-XML-007" in rules
+    assert run("validate", "--limit", "max_depth=1K", str(VALID))[0] == 0
+    code, _, err = run("validate", "--limit", "nope=3", str(VALID))
+    assert code == 2 and "unknown limit 'nope'" in err
+    assert run("validate", "--limit", "max_depth=-1", str(VALID))[0] == 2
+    assert data == VALID.read_bytes()

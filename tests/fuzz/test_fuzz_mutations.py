@@ -1,0 +1,145 @@
+"""Mutation fuzzing: whatever the bytes, pes_v2.validate returns a report (or raises
+PesError for an unusable input); no other exception may escape.
+
+CI budget: 4 tests x 5,000 examples (derandomized).  A longer run:
+``PES_V2_FUZZ_EXAMPLES=200000 pytest tests/fuzz`` (examples per test).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+import pes_v2
+from pes_v2.testing import FlowSpec, build_flow
+
+EXAMPLES = int(os.environ.get("PES_V2_FUZZ_EXAMPLES", "5000"))
+SETTINGS = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=os.environ.get("PES_V2_FUZZ_RANDOM") != "1",
+    suppress_health_check=list(HealthCheck),
+    database=None,
+)
+GENERATED = [
+    build_flow(FlowSpec(seed=1, depense=1, pieces=1, lines=1)),
+    build_flow(FlowSpec(seed=2, depense=0, recette=1, pieces=1, lines=1)),
+    build_flow(FlowSpec(seed=3, depense=1, pieces=1, lines=1, pj=1, pj_size=200)),
+]
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "reference" / "corpus"
+
+
+def _corpus() -> list[bytes]:
+    if not CORPUS.is_dir():
+        return []
+    files = sorted(CORPUS.rglob("*.xml"))
+    return [p.read_bytes() for p in files if p.stat().st_size <= 20_000]
+
+
+SEEDS = GENERATED + _corpus()
+
+
+def _validate(data: bytes) -> None:
+    with contextlib.suppress(pes_v2.PesError):  # "could not validate": allowed
+        pes_v2.validate(data, schemas="embedded")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _seeds(shared_reference: Path) -> None:
+    """The corpus must be there (skip when absent, fail under CI=true)."""
+    assert len(SEEDS) > len(GENERATED)
+
+
+seeds = st.sampled_from(SEEDS)
+
+
+@SETTINGS
+@given(
+    seeds,
+    st.lists(
+        st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)), min_size=1, max_size=8
+    ),
+)
+def test_byte_flips(seed: bytes, flips: list[tuple[float, int]]) -> None:
+    data = bytearray(seed)
+    for where, value in flips:
+        data[int(where * len(data))] = value
+    _validate(bytes(data))
+
+
+def _tree(seed: bytes) -> etree._Element:
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+    return etree.fromstring(seed, parser)
+
+
+def _serialise(root: etree._Element) -> bytes:
+    return etree.tostring(root, encoding="ISO-8859-1", xml_declaration=True)
+
+
+@SETTINGS
+@given(seeds, st.data())
+def test_element_deletion_and_duplication(seed: bytes, data: st.DataObject) -> None:
+    root = _tree(seed)
+    elements = [e for e in root.iter() if isinstance(e.tag, str)][1:]
+    for _ in range(data.draw(st.integers(1, 3))):
+        element = data.draw(st.sampled_from(elements))
+        parent = element.getparent()
+        if parent is None:
+            continue
+        if data.draw(st.booleans()):
+            parent.remove(element)
+        else:
+            parent.insert(parent.index(element), _copy(element))
+        elements = [e for e in root.iter() if isinstance(e.tag, str)][1:]
+        if not elements:
+            break
+    _validate(_serialise(root))
+
+
+def _copy(element: etree._Element) -> etree._Element:
+    from copy import deepcopy
+
+    return deepcopy(element)
+
+
+@SETTINGS
+@given(seeds, st.data())
+def test_attribute_values_with_random_unicode(seed: bytes, data: st.DataObject) -> None:
+    root = _tree(seed)
+    owners = [e for e in root.iter() if isinstance(e.tag, str) and e.attrib]
+    text = st.text(
+        st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40
+    ).map(lambda s: "".join(c for c in s if _xml_char(c)))
+    for _ in range(data.draw(st.integers(1, 4))):
+        element = data.draw(st.sampled_from(owners))
+        name = data.draw(st.sampled_from(sorted(element.attrib)))
+        element.set(name, data.draw(text))
+    for encoding in ("UTF-8", "ISO-8859-1"):
+        body = etree.tostring(root, encoding=encoding, xml_declaration=True)
+        _validate(body)
+
+
+def _xml_char(c: str) -> bool:
+    code = ord(c)
+    return (
+        code in (9, 10, 13)
+        or 0x20 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        or (0x10000 <= code <= 0x10FFFF)
+    )
+
+
+@SETTINGS
+@given(seeds, st.data())
+def test_text_and_truncation(seed: bytes, data: st.DataObject) -> None:
+    """Cut anywhere, splice a random chunk in: reader-level damage."""
+    cut = data.draw(st.integers(0, len(seed)))
+    splice = data.draw(st.binary(max_size=32))
+    rest = data.draw(st.integers(cut, len(seed)))
+    _validate(seed[:cut] + splice + seed[rest:])
