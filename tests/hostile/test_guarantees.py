@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -200,13 +201,34 @@ def test_special_paths_exit_2_with_one_line(tmp_path: Path) -> None:
         assert done.returncode == 2 and len(lines) == 1, (name, done.stderr)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
+def _without_dac_override() -> list[str]:
+    """As root, a command prefix that drops the capabilities letting root read any file."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.fail("running as root without util-linux's setpriv: cannot test permissions")
+    return [setpriv, "--bounding-set=-dac_override,-dac_read_search"]
+
+
 def test_unreadable_file_is_an_input_error(tmp_path: Path) -> None:
+    """A file the user may not read: one line, exit 2 (root reads everything, so as root the
+    child runs without the capabilities that let it)."""
     locked = tmp_path / "locked.xml"
     locked.write_bytes(b"<a/>")
     locked.chmod(0)
-    with pytest.raises(pes_v2.InputError, match="permission denied"):
-        pes_v2.validate(locked)
+    if os.geteuid() != 0:
+        with pytest.raises(pes_v2.InputError, match="permission denied"):
+            pes_v2.validate(locked)
+    done = subprocess.run(
+        [*_without_dac_override(), sys.executable, "-m", "pes_v2.cli", "validate", str(locked)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines() == [f"pes-v2: error: {locked}: permission denied"]
 
 
 def test_a_fifo_without_writer_does_not_hang(tmp_path: Path) -> None:
