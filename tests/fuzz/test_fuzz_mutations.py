@@ -2,13 +2,17 @@
 PesError for an unusable input); no other exception may escape.
 
 CI budget: 4 tests x 5,000 examples (derandomized).  A longer run:
-``PES_V2_FUZZ_EXAMPLES=200000 pytest tests/fuzz`` (examples per test).
+``PES_V2_FUZZ_EXAMPLES=200000 pytest tests/fuzz`` (examples per test); with
+``PES_V2_FUZZ_REPORT=fuzz.json`` the findings by rule are written there.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -45,15 +49,25 @@ def _corpus() -> list[bytes]:
 SEEDS = GENERATED + _corpus()
 
 
+FOUND: Counter[str] = Counter()
+"""Findings by rule over every fuzzed input (written to $PES_V2_FUZZ_REPORT at the end)."""
+
+
 def _validate(data: bytes) -> None:
     with contextlib.suppress(pes_v2.PesError):  # "could not validate": allowed
-        pes_v2.validate(data, schemas="embedded")
+        report = pes_v2.validate(data, schemas="embedded")
+        FOUND["(inputs)"] += 1
+        FOUND.update(report.rule_ids())
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _seeds(shared_reference: Path) -> None:
+def _seeds(shared_reference: Path) -> Iterator[None]:
     """The corpus must be there (skip when absent, fail under CI=true)."""
     assert len(SEEDS) > len(GENERATED)
+    yield
+    target = os.environ.get("PES_V2_FUZZ_REPORT")
+    if target:
+        Path(target).write_text(json.dumps(dict(FOUND.most_common()), indent=1))
 
 
 seeds = st.sampled_from(SEEDS)
