@@ -14,7 +14,7 @@ from lxml import etree
 from ..findings import Finding, Scope, Severity
 from ..records import FlowFacts, Record
 from ..xmlio import Element
-from .registry import rule
+from .registry import Rule, rule
 from .totals import (
     BordereauView,
     LineView,
@@ -290,13 +290,23 @@ def _idligneorig(
 def exerrat_coherent(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """ExerRat = Exer for 02-02-06; ExerRat earlier than Exer for 01-02-09."""
     view = _dep(record)
-    if view is None or not has_rattach(record):
-        return
+    if view is not None and has_rattach(record):
+        found = exerrat_coherent.rule  # type: ignore[attr-defined]
+        yield from exerrat_findings(record, view, found, earlier=True)
+
+
+def exerrat_findings(
+    record: Record, view: BordereauView, rule: Rule, *, earlier: bool
+) -> Iterator[Finding]:
+    """ExerRat must equal Exer for 02-02-06; for 01-02-09 it must be an earlier year
+    (dépense, ``earlier``) or just another one (recette)."""
     en = record.lang == "en"
     exer = amount(view.exer)
+    if exer is None:
+        return
     for piece in view.pieces:
         triplet = view.triplet(piece)
-        if triplet not in ("02-02-06", "01-02-09") or exer is None:
+        if triplet not in ("02-02-06", "01-02-09"):
             continue
         for line in piece.lines:
             r = rattach_of(line)
@@ -305,14 +315,16 @@ def exerrat_coherent(record: Record, facts: FlowFacts) -> Iterator[Finding]:
                 continue
             if triplet == "02-02-06" and year != exer:
                 expected = "it must equal Exer" if en else "il doit être égal à Exer"
-            elif triplet == "01-02-09" and year >= exer:
+            elif triplet == "01-02-09" and earlier and year >= exer:
                 expected = (
                     "it must be an earlier year" if en else "il doit être un exercice antérieur"
                 )
+            elif triplet == "01-02-09" and not earlier and year == exer:
+                expected = "it must differ from Exer" if en else "il doit différer de Exer"
             else:
                 continue
             yield record.finding(
-                exerrat_coherent.rule,  # type: ignore[attr-defined]
+                rule,
                 r.element.find("ExerRat"),
                 value=r.exerrat,
                 piece=piece.idpce,

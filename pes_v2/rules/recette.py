@@ -14,7 +14,15 @@ from lxml import etree
 
 from ..findings import Finding, Scope, Severity
 from ..records import FlowFacts, Record
-from .depense import _idligneorig, has_rattach, lines_lacking, lines_without, rattach_of, triplets
+from .depense import (
+    _idligneorig,
+    exerrat_findings,
+    has_rattach,
+    lines_lacking,
+    lines_without,
+    rattach_of,
+    triplets,
+)
 from .registry import rule
 from .totals import BordereauView, PieceView, amount, bordereau_view, fetch, values
 
@@ -226,34 +234,9 @@ def idligneorig_coherent(record: Record, facts: FlowFacts) -> Iterator[Finding]:
 def exerrat_coherent(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """ExerRat = Exer for 02-02-06; ExerRat ≠ Exer for 01-02-09."""
     view = _rec(record)
-    if view is None or not has_rattach(record):
-        return
-    en = record.lang == "en"
-    exer = amount(view.exer)
-    for piece in view.pieces:
-        triplet = view.triplet(piece)
-        if triplet not in ("02-02-06", "01-02-09") or exer is None:
-            continue
-        for line in piece.lines:
-            r = rattach_of(line)
-            year = None if r is None else amount(r.exerrat)
-            if r is None or year is None:
-                continue
-            if triplet == "02-02-06" and year != exer:
-                expected = "it must equal Exer" if en else "il doit être égal à Exer"
-            elif triplet == "01-02-09" and year == exer:
-                expected = "it must differ from Exer" if en else "il doit différer de Exer"
-            else:
-                continue
-            yield record.finding(
-                exerrat_coherent.rule,  # type: ignore[attr-defined]
-                r.element.find("ExerRat"),
-                value=r.exerrat,
-                piece=piece.idpce,
-                triplet=triplet,
-                exer=view.exer,
-                expected=expected,
-            )
+    if view is not None and has_rattach(record):
+        found = exerrat_coherent.rule  # type: ignore[attr-defined]
+        yield from exerrat_findings(record, view, found, earlier=False)
 
 
 def _majo(value: str | None) -> bool | None:
