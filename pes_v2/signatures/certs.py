@@ -28,7 +28,18 @@ def load_certificate(der: bytes) -> x509.Certificate:
     """Parse a DER certificate; ``ValueError`` when it is not one or is absurdly large."""
     if len(der) > MAX_CERT_BYTES:
         raise ValueError(f"certificate of {len(der)} bytes (limit {MAX_CERT_BYTES})")
-    return x509.load_der_x509_certificate(der)
+    cert = x509.load_der_x509_certificate(der)
+    # cryptography parses some parts lazily: read them now, so that a damaged certificate
+    # is refused here (as unreadable) rather than later, wherever a name is first used.
+    try:
+        cert.subject.rfc4514_string()
+        cert.issuer.rfc4514_string()
+        _ = cert.serial_number, cert.not_valid_before_utc, cert.not_valid_after_utc
+        for _extension in cert.extensions:
+            pass
+    except Exception as exc:  # cryptography raises several types for damaged ASN.1
+        raise ValueError(f"damaged certificate: {exc}") from None
+    return cert
 
 
 def key_problem(key: object) -> str | None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
 import pes_v2
@@ -324,3 +325,28 @@ def test_limits_are_findings_not_crashes(signed_flow: bytes) -> None:
     sig.find(f"{DS}SignatureValue").text = "!!! not base64 !!!"
     found = verify_bytes(_bytes(root))
     assert found[0].verification.intact is not True
+
+
+def test_a_certificate_damaged_in_a_lazily_parsed_part_is_unreadable() -> None:
+    """cryptography parses names lazily: a damaged issuer must be refused when the
+    certificate is loaded, not raise later (found by the fuzzer)."""
+    import base64
+
+    from pes_v2.signatures.certs import load_certificate
+
+    pki = make_pki()
+    der = pki.signer.cert.public_bytes(serialization.Encoding.DER)
+    damaged = der.replace(b"\x13\x02FR", b"\x13\x02F@", 1)  # '@' is no PrintableString
+    assert damaged != der
+    with pytest.raises(ValueError):
+        load_certificate(damaged)
+    signer = DgfipSigner.for_pki(pki)
+    flow = build_flow(FlowSpec(seed=8, depense=1, signed=True, signer=signer))
+    good = base64.b64encode(der)
+    assert good in flow.replace(b"\n", b"")
+    text = flow.decode("latin-1")
+    start = text.index("<ds:X509Certificate>") + len("<ds:X509Certificate>")
+    end = text.index("</ds:X509Certificate>", start)
+    broken = text[:start] + base64.b64encode(damaged).decode() + text[end:]
+    report = pes_v2.validate(broken.encode("latin-1"), schemas="embedded")
+    assert "PES-SIG-002" in {f.rule for f in report.errors}
