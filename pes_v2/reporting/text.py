@@ -28,6 +28,8 @@ _WORDS = {
         "pjs": "PJ",
         "summary": "{files} fichier(s) : {valid} valide(s), {invalid} invalide(s)",
         "accept": "Hélios accepterait ce flux.",
+        "not_run": "{count} contrôle(s) non exécuté(s) faute de fichier de contexte "
+        "(--context) : {rules}",
         "reject_flux": "Hélios rejetterait le flux entier ({reasons}).",
         "reject_parts": "Hélios rejetterait {parts} ({reasons}).",
         "bordereaux_list": "le(s) bordereau(x) {ids}",
@@ -54,6 +56,7 @@ _WORDS = {
         "pjs": "PJ",
         "summary": "{files} file(s): {valid} valid, {invalid} invalid",
         "accept": "Hélios would accept this flow.",
+        "not_run": "{count} check(s) not run for want of a context file (--context): {rules}",
         "reject_flux": "Hélios would reject the whole flow ({reasons}).",
         "reject_parts": "Hélios would reject {parts} ({reasons}).",
         "bordereaux_list": "bordereau(x) {ids}",
@@ -90,7 +93,10 @@ def _finding_lines(
     return lines
 
 
-def group_findings(outcome: FileOutcome) -> list[tuple[str, str | None, list[Finding]]]:
+def group_findings(
+    outcome: FileOutcome,
+    skip: set[str] = frozenset(),  # type: ignore[assignment]
+) -> list[tuple[str, str | None, list[Finding]]]:
     """Findings grouped by what they are about: the flow, each bordereau, each PJ.
 
     Returns (kind, label, findings) with kind ``flow``, ``bordereau`` or ``pj``, groups in
@@ -106,6 +112,8 @@ def group_findings(outcome: FileOutcome) -> list[tuple[str, str | None, list[Fin
         labels[pj.xpath] = pj.id_unique or pj.xpath
     groups: dict[tuple[str, str | None], list[Finding]] = {}
     for finding in report.findings:
+        if finding.rule in skip and finding.severity is Severity.INFO and finding.line is None:
+            continue
         xpath = finding.xpath or ""
         if match := _BORDEREAU.match(xpath):
             key: tuple[str, str | None] = ("bordereau", labels.get(match.group(1), match.group(1)))
@@ -169,7 +177,8 @@ def render_file_text(
     if quiet and not outcome.fails(fail_on):
         return ""
     out = [_verdict(outcome, words, style)]
-    groups = group_findings(outcome)
+    skipped = _not_run(outcome)
+    groups = group_findings(outcome, skip=set(skipped))
     grouped = len(groups) > 1 or any(kind != "flow" for kind, _, _ in groups)
     for kind, label, findings in groups:
         indent = "  "
@@ -179,10 +188,24 @@ def render_file_text(
             indent = "    "
         for finding in findings:
             out.extend(_finding_lines(finding, words, style, indent))
+    if skipped:
+        out.append("  " + words["not_run"].format(count=len(skipped), rules=", ".join(skipped)))
     verdict = _prediction_line(outcome, words)
     if verdict:
         out.append(verdict)
     return "\n".join(out) + "\n"
+
+
+def _not_run(outcome: FileOutcome) -> list[str]:
+    """Rules that said once they did not run for want of a context file (shown on one line)."""
+    report = outcome.report
+    if report is None:
+        return []
+    return [
+        f.rule
+        for f in report.findings
+        if f.severity is Severity.INFO and f.line is None and "--context" in f.message
+    ]
 
 
 def render_summary_text(outcomes: Sequence[FileOutcome], *, lang: str = "fr") -> str:
