@@ -73,7 +73,8 @@ class PjFacts:
 
 @dataclass(frozen=True)
 class FileFacts:
-    """What :func:`read_facts` found; ``complete`` is False when the file stopped being XML."""
+    """One file's facts (see :func:`facts_of`); ``complete`` is False when the file stopped
+    being XML."""
 
     root: str | None = None
     root_prefix: str = "n:"
