@@ -14,10 +14,10 @@ from .bundles import SchemaBundle, resolve_bundle
 from .findings import Finding, FlowSummary, Report, Severity
 from .flowfacts import BordereauFacts, PjFacts
 from .limits import DEFAULT_LIMITS, Limits
-from .records import FlowFacts, Record, relative_xpath
+from .records import FlowFacts, Record, relative_xpath, value_of
 from .rules import structure as S
 from .rules.registry import Rule, checks_on
-from .xmlio import NS_PREFIXES, Element, Reader, Source, reopener
+from .xmlio import Element, Reader, Source, reopener, step_name
 from .xsd_findings import dropped_finding, schema_finding
 
 rules.load()
@@ -98,22 +98,13 @@ class _FlowHandler:
         self.on_record = {kind: runnable(kind) for kind in RECORD_KINDS}
         self.on_flow = runnable("flow")
 
-    def _step(self, element: Element) -> str:
-        qname = etree.QName(element)
-        if qname.namespace is None:
-            return str(qname.localname)
-        if not self.steps or qname.namespace == self.root_namespace:
-            return f"n:{qname.localname}" if qname.namespace else qname.localname
-        prefix = NS_PREFIXES.get(qname.namespace) or element.prefix or "ns"
-        return f"{prefix}:{qname.localname}"
-
     def start(self, element: Element, depth: int) -> None:
         if depth == 1:
             qname = etree.QName(element)
             self.root_namespace = qname.namespace
             self.facts.root = qname.localname
             self.facts.root_line = element.sourceline
-            self.steps.append(self._step(element))
+            self.steps.append(step_name(element, self.root_namespace))
             self.facts.root_xpath = "/" + self.steps[0]
             self.counters.append({})
             if self.check_ids:
@@ -122,7 +113,7 @@ class _FlowHandler:
                 for rule in self.skipped:
                     self.pending.append(_not_checked(rule, self.options.lang))
             return
-        name = self._step(element)
+        name = step_name(element, self.root_namespace)
         counter = self.counters[-1]
         counter[name] = position = counter.get(name, 0) + 1
         self.steps.append(f"{name}[{position}]")
@@ -202,7 +193,7 @@ class _FlowHandler:
                     facts.nom_fic, facts.nom_fic_line = nom_fic.get("V"), nom_fic.sourceline
                 return "envelope"
             if tag == "EnTetePES":
-                facts.dte_str = _v(element, "DteStr")
+                facts.dte_str = value_of(element, "DteStr")
                 for name in HEADER_FIELDS:
                     found = element.find(name)
                     if found is not None and found.get("V") is not None:
@@ -240,9 +231,9 @@ class _FlowHandler:
                         domain=self.domain or "",
                         xpath=self.xpath,
                         line=element.sourceline,
-                        exer=_v(bloc, "Exer"),
-                        typ_bord=_v(bloc, "TypBord"),
-                        id_bord=_v(bloc, "IdBord"),
+                        exer=value_of(bloc, "Exer"),
+                        typ_bord=value_of(bloc, "TypBord"),
+                        id_bord=value_of(bloc, "IdBord"),
                         pieces=pieces,
                         lines=int(_count_lines(element)),
                         totals=totals,
@@ -261,8 +252,8 @@ class _FlowHandler:
                     PjFacts(
                         xpath=self.xpath,
                         line=element.sourceline,
-                        id_unique=_v(element, "IdUnique"),
-                        name=_v(element, "NomPJ"),
+                        id_unique=value_of(element, "IdUnique"),
+                        name=value_of(element, "NomPJ"),
                         mime_type=None if fichier is None else fichier.get("MIMEType"),
                         encoded_size=len(text) - sum(text.count(c) for c in " \t\r\n"),
                     )
@@ -273,16 +264,18 @@ class _FlowHandler:
 
     def _run(self, kind: str, element: Element) -> None:
         checks = self.on_record.get(kind)
-        if not checks:
+        if not checks or self.facts.root != "PES_Aller":  # rules are about PES_Aller flows
             return
         record = Record(kind, element, self.xpath, self.domain, self.options.lang)
         if kind == "bordereau":
-            record.bordereau = _v(element, "BlocBordereau/IdBord")
+            record.bordereau = value_of(element, "BlocBordereau/IdBord")
         for entry in checks:
             assert entry.check is not None
             self.pending.extend(entry.check(record, self.facts))
 
     def _end_flow(self, element: Element) -> None:
+        if self.facts.root != "PES_Aller":
+            return
         record = Record("flow", element, self.facts.root_xpath, None, self.options.lang)
         for entry in self.on_flow:
             assert entry.check is not None
@@ -318,13 +311,6 @@ def _depth_of(element: Element) -> int:
 
 
 _count_lines = etree.XPath("count(Piece/LigneDePiece)", smart_strings=False)
-
-
-def _v(element: Element | None, path: str) -> str | None:
-    if element is None:
-        return None
-    found = element.find(path)
-    return None if found is None else found.get("V")
 
 
 class Validation:

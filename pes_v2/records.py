@@ -6,13 +6,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, TypeVar
 
-from lxml import etree
-
 from .findings import Finding
 from .flowfacts import BordereauFacts, PjFacts
 from .limits import DEFAULT_LIMITS, Limits
 from .rules.registry import Rule
-from .xmlio import NS_PREFIXES, Element
+from .xmlio import Element, step_name
 
 T = TypeVar("T")
 
@@ -31,7 +29,7 @@ def relative_xpath(record: Element, record_xpath: str, element: Element) -> str:
     current: Element | None = element
     while current is not None and current is not record:
         parent = current.getparent()
-        name = _step_name(current)
+        name = step_name(current)
         position = 1
         if parent is not None:
             tag = current.tag
@@ -41,14 +39,6 @@ def relative_xpath(record: Element, record_xpath: str, element: Element) -> str:
         steps.append(f"{name}[{position}]")
         current = parent
     return record_xpath + "".join("/" + step for step in reversed(steps))
-
-
-def _step_name(element: Element) -> str:
-    qname = etree.QName(element)
-    if qname.namespace is None:
-        return str(qname.localname)
-    prefix = NS_PREFIXES.get(qname.namespace) or element.prefix or "ns"
-    return f"{prefix}:{qname.localname}"
 
 
 @dataclass(frozen=True)

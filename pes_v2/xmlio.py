@@ -191,10 +191,11 @@ def parse_document(data: bytes) -> Element:
     at once and only on flows small enough (a global signature's digest)."""
     head = data[: 1 << 16]
     try:
-        if _prolog_end(head) is None and len(data) > len(head):
-            raise ValueError("prolog too long")
-    except ValueError as exc:
-        raise ValueError("DOCTYPE refused") from exc
+        found = _prolog_end(head)
+    except ValueError:
+        raise ValueError("DOCTYPE refused") from None
+    if found is None and len(data) > len(head):
+        raise ValueError("prolog too long")
     parser = etree.XMLParser(
         huge_tree=True,
         resolve_entities=False,
@@ -358,6 +359,18 @@ def _error_at_end(message: str) -> bool:
     return "is not a valid value" in message or "[facet" in message
 
 
+def step_name(element: Element, root_namespace: str | None = None) -> str:
+    """An element's XPath step without position: unqualified names as they are, the root's
+    namespace as ``n:``, XML-DSig and XAdES as ``ds:``/``xad:``/``xades:``."""
+    qname = etree.QName(element)
+    if qname.namespace is None:
+        return str(qname.localname)
+    if qname.namespace == root_namespace:
+        return f"n:{qname.localname}"
+    prefix = NS_PREFIXES.get(qname.namespace) or element.prefix or "ns"
+    return f"{prefix}:{qname.localname}"
+
+
 class _PathTracker:
     """XPath of the current element while events stream by (second pass only)."""
 
@@ -366,17 +379,8 @@ class _PathTracker:
         self.steps: list[str] = []
         self.counters: list[dict[str, int]] = [{}]
 
-    def step_name(self, element: Element) -> str:
-        qname = etree.QName(element)
-        if qname.namespace is None:
-            return str(qname.localname)
-        if qname.namespace == self.root_namespace:
-            return f"n:{qname.localname}"
-        prefix = NS_PREFIXES.get(qname.namespace) or element.prefix or "ns"
-        return f"{prefix}:{qname.localname}"
-
     def start(self, element: Element) -> str:
-        name = self.step_name(element)
+        name = step_name(element, self.root_namespace)
         if self.steps:
             counter = self.counters[-1]
             counter[name] = counter.get(name, 0) + 1

@@ -9,7 +9,7 @@ from lxml import etree
 
 from ..findings import Finding, Scope, Severity
 from ..identifiers import IBAN_LENGTHS, bic_valid, iban_valid, rib_key, rib_valid
-from ..records import FlowFacts, Record
+from ..records import FlowFacts, Record, value_of
 from ..xmlio import Element
 from .registry import get, rule
 from .tiers import Line, lines_of, valid_cached
@@ -61,13 +61,6 @@ def _accounts(record: Record) -> Iterator[tuple[Line, Element]]:
             cpte = tiers.find("CpteBancaire")
             if cpte is not None:
                 yield line, cpte
-
-
-def _v(element: Element | None, path: str) -> str | None:
-    if element is None:
-        return None
-    found = element.find(path)
-    return None if found is None else found.get("V")
 
 
 @rule(
@@ -189,7 +182,9 @@ def rib_key_valid(record: Record, facts: FlowFacts) -> Iterator[Finding]:
         cle = cpte.find("CleRib")
         if cle is None:
             continue
-        bank, branch, account = (_v(cpte, n) or "" for n in ("CodeEtab", "CodeGuic", "IdCpte"))
+        bank, branch, account = (
+            value_of(cpte, n) or "" for n in ("CodeEtab", "CodeGuic", "IdCpte")
+        )
         key = cle.get("V") or ""
         if rib_valid(bank, branch, account, key):
             continue
@@ -218,10 +213,10 @@ def _rib_wrong(cle: Element) -> bool:
     if cpte is None:
         return True
     key = (
-        _v(cpte, "CodeEtab") or "",
-        _v(cpte, "CodeGuic") or "",
-        _v(cpte, "IdCpte") or "",
-        _v(cpte, "CleRib") or "",
+        value_of(cpte, "CodeEtab") or "",
+        value_of(cpte, "CodeGuic") or "",
+        value_of(cpte, "IdCpte") or "",
+        value_of(cpte, "CleRib") or "",
     )
     known = _RIB_VALID.get(key)
     if known is None:
@@ -483,7 +478,7 @@ def ancienne_banque_frst(record: Record, facts: FlowFacts) -> Iterator[Finding]:
         old = sepa.find("AncienneBanque")
         if old is None or old.get("V") not in ("1", "true"):
             continue
-        sequence = _v(sepa, "SequencePres")
+        sequence = value_of(sepa, "SequencePres")
         if sequence != "02":
             yield record.finding(
                 get("PES-BNK-012"), old, value=old.get("V"), piece=line.piece, sequence=sequence

@@ -27,5 +27,5 @@ from .registry import rule
 )
 def empty_flow(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """A PES_Aller with no bordereau, PJ, marché or facture is never acknowledged."""
-    if facts.root == "PES_Aller" and facts.content == 0:
+    if facts.content == 0:
         yield record.finding(empty_flow.rule)  # type: ignore[attr-defined]

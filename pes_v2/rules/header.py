@@ -68,8 +68,6 @@ def nomenclature(facts: FlowFacts) -> str | None:
 )
 def idcoll_siret(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """EnTetePES/IdColl is a 14-digit SIRET whose key is valid (La Poste exception)."""
-    if facts.root != "PES_Aller":  # return flows and ACKs have other rules
-        return
     el = record.element.find("IdColl")
     if el is None:
         return  # missing element: an XSD finding
@@ -96,8 +94,6 @@ def idcoll_siret(record: Record, facts: FlowFacts) -> Iterator[Finding]:
 )
 def codbud_present(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """EnTetePES/CodBud is present and non-empty (required by TdTs, optional in the XSD)."""
-    if facts.root != "PES_Aller":  # return flows and ACKs have other rules
-        return
     el = record.element.find("CodBud")
     if el is None:
         yield record.finding(get("PES-HDR-005"), value=None)
@@ -122,8 +118,6 @@ def codbud_present(record: Record, facts: FlowFacts) -> Iterator[Finding]:
 )
 def idpost_known(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """EnTetePES/IdPost is one of the postes the context lists (context key ``IdPost``)."""
-    if facts.root != "PES_Aller":  # return flows and ACKs have other rules
-        return
     known = (facts.context or {}).get("IdPost")
     el = record.element.find("IdPost")
     if el is None or not isinstance(known, (list, tuple, set, frozenset)) or not known:
@@ -152,8 +146,6 @@ def idpost_known(record: Record, facts: FlowFacts) -> Iterator[Finding]:
 )
 def budget_known(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """(CodCol, CodBud) is one of the budgets the context lists (context key ``budgets``)."""
-    if facts.root != "PES_Aller":  # return flows and ACKs have other rules
-        return
     budgets = (facts.context or {}).get("budgets")
     el = record.element.find("CodCol")
     if el is None or not isinstance(budgets, (list, tuple)) or not budgets:
@@ -198,8 +190,6 @@ def finjur_nomenclature(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     M22 requires it only for some budgets (ESMS, GTSMS), which the flow does not tell, so
     a missing FinJur is reported for M21 only.
     """
-    if facts.root != "PES_Aller":  # return flows and ACKs have other rules
-        return
     nomen = nomenclature(facts)
     if nomen is None:
         return
@@ -235,8 +225,6 @@ def finjur_nomenclature(record: Record, facts: FlowFacts) -> Iterator[Finding]:
 )
 def envelope_version(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """Enveloppe/Parametres/Version is 2."""
-    if facts.root != "PES_Aller":  # return flows and ACKs have other rules
-        return
     el = record.element.find("Parametres/Version")
     if el is None:
         return

@@ -22,6 +22,7 @@ from ..findings import Finding, Scope, Severity
 from ..records import FlowFacts, Location, Record
 from ..signatures import verify as V
 from ..signatures.certs import verify_chain
+from ..signatures.document import MAX_DOM_BYTES
 from ..signatures.status import Indication, SignatureStatus, SubIndication
 from ..xmlio import parse_document
 from .registry import Rule, declare
@@ -281,18 +282,14 @@ def _global(record: Record, facts: FlowFacts, out: dict[str, list[Finding]]) -> 
     _verify(record, facts, out, sig, sig.getparent(), glob=True)
 
 
-MAX_WHOLE_BYTES = 64 * 1024 * 1024
-"""Largest flow read a second time, whole, to verify a global signature's digest."""
-
-
 def _whole_document(facts: FlowFacts) -> Any:
     """The flow as a tree, when it can be read again and is small enough; else None."""
-    if facts.reopen is None or facts.size is None or facts.size > MAX_WHOLE_BYTES:
+    if facts.reopen is None or facts.size is None or facts.size > MAX_DOM_BYTES:
         return None
     try:
         with facts.reopen() as stream:
-            data = stream.read(MAX_WHOLE_BYTES + 1)
-        return parse_document(data) if len(data) <= MAX_WHOLE_BYTES else None
+            data = stream.read(MAX_DOM_BYTES + 1)
+        return parse_document(data) if len(data) <= MAX_DOM_BYTES else None
     except (OSError, ValueError, etree.XMLSyntaxError):
         return None
 

@@ -9,7 +9,7 @@ from lxml import etree
 
 from ..findings import Finding, Scope, Severity
 from ..identifiers import finess_valid, nir_valid, siren_valid, siret_valid
-from ..records import FlowFacts, Record
+from ..records import FlowFacts, Record, value_of
 from ..xmlio import Element
 from .header import HOSPITAL_NOMENCLATURES, nomenclature
 from .registry import get, rule
@@ -103,13 +103,6 @@ def valid_cached(kind: str, value: str, valid: Callable[[str], bool]) -> bool:
     return known
 
 
-def _v(element: Element | None, path: str) -> str | None:
-    if element is None:
-        return None
-    found = element.find(path)
-    return None if found is None else found.get("V")
-
-
 def _tiers_scope(record: Record) -> Iterator[tuple[Line, Element, Element]]:
     """(line, Tiers, InfoTiers) for every tiers of the bordereau."""
     for line in lines_of(record):
@@ -158,7 +151,9 @@ def person_fields_missing(record: Record, facts: FlowFacts) -> Iterator[Finding]
         cat = info.find("CatTiers")
         if cat is None or cat.get("V") != "01":
             continue
-        missing = [name for name in ("Civilite", "Prenom") if not (_v(info, name) or "").strip()]
+        missing = [
+            name for name in ("Civilite", "Prenom") if not (value_of(info, name) or "").strip()
+        ]
         if missing:
             yield record.finding(
                 get("PES-TRS-001"), cat, value="01", piece=line.piece, fields=", ".join(missing)
@@ -309,7 +304,7 @@ def idtiers_key(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     if not _idtiers_candidates(record):
         return
     for line, _tiers, info in _tiers_scope(record):
-        nature = _v(info, "NatIdTiers")
+        nature = value_of(info, "NatIdTiers")
         kind = _KINDS.get(nature or "")
         ident = info.find("IdTiers")
         if kind is None or ident is None:
@@ -370,7 +365,7 @@ def nir_allowed(record: Record, facts: FlowFacts) -> Iterator[Finding]:
                 f"the nomenclature is {nomen} (NIR is reserved to M21 and M22)",
             )
         elif depense:
-            typ, nat = _v(line.bloc_piece, "TypPce"), _v(line.bloc_piece, "NatPce")
+            typ, nat = value_of(line.bloc_piece, "TypPce"), value_of(line.bloc_piece, "NatPce")
             if (typ, nat) == ("02", "09"):
                 continue
             why = (
@@ -380,8 +375,8 @@ def nir_allowed(record: Record, facts: FlowFacts) -> Iterator[Finding]:
                 "correction cancelling a titre)",
             )
         else:
-            codassdeb = _v(line.element, "BlocLignePiece/InfoAssure/CodAssDeb")
-            if codassdeb == "1" or _v(info, "TypTiers") == "07":
+            codassdeb = value_of(line.element, "BlocLignePiece/InfoAssure/CodAssDeb")
+            if codassdeb == "1" or value_of(info, "TypTiers") == "07":
                 continue
             why = (
                 "le tiers n'est pas l'assuré (TypTiers 07) et CodAssDeb ne vaut pas 1",
@@ -420,7 +415,7 @@ def codres_codpays(record: Record, facts: FlowFacts) -> Iterator[Finding]:
         if codres is None:
             continue
         res = {"true": "1", "false": "0"}.get(codres.get("V") or "", codres.get("V"))
-        pays = _v(adresse, "CodPays")
+        pays = value_of(adresse, "CodPays")
         if res == "1" and not pays:
             expected = (
                 "un tiers non résident doit avoir un CodPays",
