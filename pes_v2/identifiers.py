@@ -153,8 +153,12 @@ def siret_valid(siret: str) -> bool:
     return luhn_checksum(siret) == 0 and siren_valid(siret[:9])
 
 
+_IBAN_LETTERS = str.maketrans({chr(code): str(code - 55) for code in range(ord("A"), ord("Z") + 1)})
+"""ISO 13616: A=10 … Z=35."""
+
+
 def _iban_numeric(rearranged: str) -> int:
-    return int("".join(str(int(c, 36)) for c in rearranged))
+    return int(rearranged.translate(_IBAN_LETTERS))
 
 
 def iban_check_digits(country: str, bban: str) -> str:

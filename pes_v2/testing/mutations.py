@@ -43,6 +43,10 @@ class Mutation:
     apply: Apply
     also: tuple[str, ...] = ()
     """Other rule ids that legitimately fire too (the defect is seen by two checks)."""
+    structural: bool = False
+    """True when the defect adds, removes or moves elements (not only values)."""
+    context: Mapping[str, Any] | None = None
+    """Hélios-side facts (a ``--context`` mapping) the rule needs to fire, if any."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,8 @@ class MutationResult:
     also: tuple[str, ...] = ()
     changed: tuple[str, ...] = ()
     """XPaths of every element changed (business mutations), ``xpath`` first."""
+    structural: bool = False
+    context: Mapping[str, Any] | None = None
 
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
@@ -83,6 +89,8 @@ def mutate(data: bytes, name: str, seed: int = 0) -> MutationResult:
         kind=mutation.kind,
         also=mutation.also,
         changed=paths if mutation.kind == "business" else (),
+        structural=mutation.structural,
+        context=mutation.context,
     )
 
 
@@ -459,7 +467,9 @@ _CORE: list[tuple[str, Mutation]] = [
 # Mutations written with each group of business rules live in their own modules, which
 # import the helpers above; they are merged here, after the core ones.
 from . import (  # noqa: E402
+    mutations_business,
     mutations_header,
+    mutations_ormc,
     mutations_pj,
     mutations_signature,
     mutations_totals,
@@ -470,7 +480,14 @@ MUTATIONS: Mapping[str, Mutation] = MappingProxyType(
         _CORE
         + [
             (mutation.name, mutation)
-            for module in (mutations_header, mutations_totals, mutations_pj, mutations_signature)
+            for module in (
+                mutations_header,
+                mutations_totals,
+                mutations_pj,
+                mutations_business,
+                mutations_ormc,
+                mutations_signature,
+            )
             for mutation in module.EXTRA
         ]
     )
