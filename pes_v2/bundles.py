@@ -44,8 +44,10 @@ from urllib.request import url2pathname
 
 from lxml import etree
 
+from . import xsd_stream
 from .errors import BundleError
 from .findings import SchemaInfo
+from .xsd_stream import NativeSchema
 
 __all__ = [
     "ENV_DATA_DIR",
@@ -435,6 +437,7 @@ class SchemaBundle:
         self._files = _Bundle(base, location)
         self._roots = MappingProxyType(dict(roots))
         self._compiled: dict[str, Any] = {}
+        self._native: dict[str, NativeSchema | None] = {}
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -523,6 +526,19 @@ class SchemaBundle:
                     schema = self._files.compile(rel)
                     self._compiled[root] = schema
         return schema
+
+    def native_schema_for(self, root: str) -> NativeSchema | None:
+        """The same schema compiled for libxml2's stream validator (see :mod:`.xsd_stream`),
+        None when not covered or when that validator is not available here; cached."""
+        rel = self._roots.get(root)
+        if rel is None or not xsd_stream.available():
+            return None
+        if root not in self._native:
+            self.schema_for(root)  # the bundle's checks (local files only) come first
+            with self._lock:
+                if root not in self._native:
+                    self._native[root] = xsd_stream.compile_schema(self._files.base / rel)
+        return self._native[root]
 
     def check(self) -> None:
         """Compile every covered root now; BundleError on the first that fails."""

@@ -331,7 +331,11 @@ class Validation:
         if options.trust:
             facts.memo[TRUST_ANCHORS] = options.trust
         self.reader = Reader(
-            source, schema_for=self._schema_for, limits=options.limits, lang=options.lang
+            source,
+            schema_for=self._schema_for,
+            native_for=self.bundle.native_schema_for,
+            limits=options.limits,
+            lang=options.lang,
         )
         self.findings: list[Finding] = []
 

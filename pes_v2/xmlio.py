@@ -22,7 +22,7 @@ import stat
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, BinaryIO, Protocol, TypeAlias, Union
+from typing import Any, BinaryIO, NamedTuple, Protocol, TypeAlias, Union
 
 from lxml import etree
 
@@ -30,6 +30,7 @@ from .errors import InputError
 from .findings import Finding
 from .limits import DEFAULT_LIMITS, Limits
 from .rules import structure as S
+from .xsd_stream import NativeSchema, StreamValidation
 
 Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, BinaryIO]
 Element: TypeAlias = Any
@@ -342,6 +343,16 @@ class SchemaError:
     xpath: str | None
 
 
+class RawSchemaError(NamedTuple):
+    """A schema error as the validator raised it, before it is located."""
+
+    chunk: int
+    """Index of the chunk being read when it was raised."""
+    message: str
+    type_name: str
+    line: int | None
+
+
 _ELEMENT_IN_MESSAGE = re.compile(r"^Element '(?:\{[^}]*\})?([^']+)'")
 
 
@@ -548,11 +559,13 @@ class Reader:
         source: Source,
         *,
         schema_for: Callable[[str], etree.XMLSchema | None] | None = None,
+        native_for: Callable[[str], NativeSchema | None] | None = None,
         limits: Limits = DEFAULT_LIMITS,
         lang: str = "fr",
     ) -> None:
         self.source = source
         self.schema_for = schema_for
+        self.native_for = native_for
         self.limits = limits
         self.lang = lang
 
@@ -565,9 +578,12 @@ class Reader:
         file's facts are in :attr:`result` once the iterator is exhausted.
         """
         handle = open_input(self.source)
+        self._validation: StreamValidation | None = None
         try:
             yield from self._read(handle, handler)
         finally:
+            if self._validation is not None:
+                self._validation.cancel()
             handle.close()
 
     def _read(self, handle: Input, handler: RecordHandler) -> Iterator[Finding]:
@@ -622,10 +638,18 @@ class Reader:
                 if schema is None:
                     queue.append(S.NO_SCHEMA_FOR_ROOT.finding(lang, value=local))
         result.schema_checked = schema is not None
+        native = None
+        if schema is not None and root is not None and self.native_for is not None:
+            native = self.native_for(root)
+        validation = None
+        if native is not None:
+            # libxml2 validates in a thread of its own; the parser below builds records only.
+            validation = self._validation = StreamValidation(native, limits.max_schema_errors)
+        plugged = schema if validation is None else None
 
-        parser = _make_parser(schema, RECORD_TAGS | {root} if root else None)
+        parser = _make_parser(plugged, RECORD_TAGS | {root} if root else None)
         seen_log = 0
-        raw_schema_errors: list[tuple[int, str, str]] = []
+        raw_schema_errors: list[RawSchemaError] = []
         windows: set[int] = set()
         stack: list[Element] = []
         too_deep = _depth_probes(limits.max_depth)
@@ -646,6 +670,7 @@ class Reader:
         guard = _MarkupGuard(limits)
         tags = 0
         for index, chunk in enumerate(all_chunks()):
+            first_line = lines
             lines += chunk.count(b"\n")
             over = guard.feed(chunk, lang)
             tags += chunk.count(b"<")
@@ -660,6 +685,8 @@ class Reader:
                 stopped = result.fatal = True
                 yield from _flush(queue)
                 break
+            if validation is not None:
+                validation.feed(chunk, first_line)
             try:
                 parser.feed(chunk)
             except etree.XMLSyntaxError as exc:
@@ -731,12 +758,22 @@ class Reader:
                 )
         result.complete = not result.fatal
         result.size = handle.size if handle.size is not None else size
+        schema_error_count = len(raw_schema_errors)
+        if validation is not None:
+            validation.finish()
+            for found in validation.errors:
+                chunks = validation.chunks_of(found)
+                raw_schema_errors.append(
+                    RawSchemaError(chunks[-1], found.message, found.type_name, found.line)
+                )
+                windows.update(range(chunks[0] - 1, chunks[-1] + 1))
+            schema_error_count = validation.count
 
         if schema is not None and raw_schema_errors:
             result.schema_errors = self._locate(
                 handle, schema, raw_schema_errors, windows, namespace
             )
-            result.schema_errors_dropped = max(0, len(raw_schema_errors) - limits.max_schema_errors)
+            result.schema_errors_dropped = max(0, schema_error_count - limits.max_schema_errors)
         elif schema is not None:
             result.schema_errors = []
         yield from _flush(queue)
@@ -746,7 +783,7 @@ class Reader:
         log: etree._ListErrorLog,
         seen: int,
         chunk_index: int,
-        raw_schema_errors: list[tuple[int, str, str]],
+        raw_schema_errors: list[RawSchemaError],
         windows: set[int],
         queue: list[Finding],
     ) -> int:
@@ -754,7 +791,9 @@ class Reader:
         entries = list(log)
         for entry in entries[seen:]:
             if entry.domain == etree.ErrorDomains.SCHEMASV:
-                raw_schema_errors.append((chunk_index, entry.message, entry.type_name))
+                raw_schema_errors.append(
+                    RawSchemaError(chunk_index, entry.message, entry.type_name, None)
+                )
                 windows.update((chunk_index - 1, chunk_index))
                 continue
             if entry.level < etree.ErrorLevels.ERROR:
@@ -799,7 +838,7 @@ class Reader:
         self,
         handle: Input,
         schema: etree.XMLSchema,
-        raw: list[tuple[int, str, str]],
+        raw: list[RawSchemaError],
         windows: set[int],
         namespace: str | None,
     ) -> list[SchemaError]:
@@ -822,8 +861,10 @@ class Reader:
                 if len(located) == min(len(raw), limit):
                     return located
         return [
-            SchemaError(message, type_name, _error_element(message), None, None)
-            for _index, message, type_name in raw[:limit]
+            SchemaError(
+                error.message, error.type_name, _error_element(error.message), error.line, None
+            )
+            for error in raw[:limit]
         ]
 
 

@@ -1,0 +1,130 @@
+"""libxml2's stream validator driven beside the main read (``pes_v2.xsd_stream``).
+
+The reader validates through it whenever it is available, and through lxml's plugged
+validator otherwise; both must report the same findings at the same places.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import pes_v2
+from pes_v2 import xsd_stream
+from pes_v2.limits import DEFAULT_LIMITS
+from pes_v2.testing import MUTATIONS, FlowSpec, build_flow, mutate
+
+BASE = build_flow(FlowSpec(seed=5, depense=2, recette=1, pieces=3, lines=2, pj=2))
+XSD_MUTATIONS = sorted(name for name, m in MUTATIONS.items() if m.kind == "xsd")
+
+
+def _located(report: pes_v2.Report) -> list[tuple[str, int | None, str | None, str]]:
+    return [(f.rule, f.line, f.xpath, f.message) for f in report.findings]
+
+
+def _without_stream_validator(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(xsd_stream, "_LIB", None)
+
+
+def test_stream_validator_is_available_here() -> None:
+    # lxml's extension module exports libxml2's symbols; if a new lxml stops doing so, the
+    # reader silently falls back to the slower path: this test makes that visible.
+    assert xsd_stream.available()
+
+
+@pytest.mark.parametrize("schemas", ["embedded", "official"])
+@pytest.mark.parametrize("name", XSD_MUTATIONS)
+def test_same_findings_as_lxml_validation(
+    name: str, schemas: str, official_v530: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = mutate(BASE, name, seed=1).data
+    chosen: Any = "embedded" if schemas == "embedded" else official_v530
+    streamed = pes_v2.validate(data, schemas=chosen)
+    _without_stream_validator(monkeypatch)
+    plugged = pes_v2.validate(data, schemas=chosen)
+    assert _located(streamed) == _located(plugged)
+    assert any(f.rule.startswith("PES-XSD-") for f in streamed.findings)
+
+
+def test_errors_keep_their_line_when_the_flow_cannot_be_read_twice() -> None:
+    result = mutate(BASE, "xsd.bad_date", seed=0)
+
+    class OneWay(io.RawIOBase):
+        """A pipe: readable once, not seekable."""
+
+        def __init__(self, data: bytes) -> None:
+            self._data = io.BytesIO(data)
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer: Any) -> int:
+            chunk = self._data.read(len(buffer))
+            buffer[: len(chunk)] = chunk
+            return len(chunk)
+
+    report = pes_v2.validate(io.BufferedReader(OneWay(result.data)), schemas="embedded")
+    (finding,) = [f for f in report.findings if f.rule.startswith("PES-XSD-")]
+    located = pes_v2.validate(result.data, schemas="embedded")
+    (expected,) = [f for f in located.findings if f.rule.startswith("PES-XSD-")]
+    assert finding.line == expected.line is not None
+    assert finding.xpath is None  # no second read to pin the element
+
+
+def test_text_nodes_beyond_ten_megabytes_are_validated() -> None:
+    # libxml2 refuses text nodes over 10 MB unless told the input may be huge.
+    data = build_flow(FlowSpec(seed=2, depense=1, pieces=1, lines=1, pj=1, pj_size=9_000_000))
+    assert len(data) > 12_000_000
+    report = pes_v2.validate(data, schemas="embedded")
+    assert not [f for f in report.findings if f.rule.startswith(("PES-XSD", "PES-XML"))]
+
+
+def test_errors_beyond_the_limit_are_counted() -> None:
+    data = BASE.replace(b'<IdPce V="', b'<IdPce V="x')
+    errors = BASE.count(b'<IdPce V="')
+    assert errors > 8
+    limits = DEFAULT_LIMITS.with_(max_schema_errors=5)
+    report = pes_v2.validate(data, schemas="embedded", limits=limits, lang="en")
+    listed = [f for f in report.findings if f.value and f.value.startswith("x")]
+    assert len(listed) == 5 and all(f.line and f.xpath for f in listed)
+    (dropped,) = [f for f in report.findings if "not listed" in f.message]
+    assert f"{errors - 5} more schema errors" in dropped.message
+
+
+def test_validator_thread_ends_when_reading_stops_early() -> None:
+    before = threading.active_count()
+    data = mutate(BASE, "xsd.bad_date", seed=0).data
+    findings = pes_v2.iter_findings(data, schemas="embedded")
+    next(findings)
+    findings.close()  # type: ignore[attr-defined]
+    assert not [t for t in threading.enumerate() if t.name == "pes-v2-xsd"]
+    assert threading.active_count() == before
+
+
+def test_not_well_formed_flow_with_schema_errors_before_the_break() -> None:
+    data = mutate(BASE, "xsd.bad_date", seed=0).data
+    broken = data[: len(data) * 2 // 3]
+    streamed = pes_v2.validate(broken, schemas="embedded")
+    rules = [f.rule for f in streamed.findings]
+    assert "PES-XML-001" in rules
+    assert any(rule.startswith("PES-XSD-") for rule in rules)
+
+
+def test_reader_validates_through_the_stream_validator(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pes_v2 import xmlio
+
+    started: list[object] = []
+
+    class Spy(xsd_stream.StreamValidation):
+        def __init__(self, *args: Any) -> None:
+            started.append(self)
+            super().__init__(*args)
+
+    monkeypatch.setattr(xmlio, "StreamValidation", Spy)
+    report = pes_v2.validate(mutate(BASE, "xsd.too_long", seed=0).data, schemas="embedded")
+    assert len(started) == 1
+    assert any(f.rule.startswith("PES-XSD-") for f in report.findings)
