@@ -762,11 +762,11 @@ class Reader:
         if validation is not None:
             validation.finish()
             for found in validation.errors:
-                chunks = validation.chunks_of(found)
+                span = validation.chunks_of(found)
                 raw_schema_errors.append(
-                    RawSchemaError(chunks[-1], found.message, found.type_name, found.line)
+                    RawSchemaError(span[-1], found.message, found.type_name, found.line)
                 )
-                windows.update(range(chunks[0] - 1, chunks[-1] + 1))
+                windows.update(range(span[0] - 1, span[-1] + 1))
             schema_error_count = validation.count
 
         if schema is not None and raw_schema_errors:
