@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from pes_v2.identifiers import (
     IBAN_LENGTHS,
+    ORMC_CLE2_LETTERS,
     bic_valid,
     finess_valid,
     iban_check_digits,
@@ -16,6 +17,9 @@ from pes_v2.identifiers import (
     luhn_valid,
     nir_key,
     nir_valid,
+    ormc_cle1,
+    ormc_cle1_input,
+    ormc_cle2,
     rib_key,
     rib_valid,
     siren_valid,
@@ -232,3 +236,104 @@ def test_amounts_have_two_decimals(amount: object) -> None:
 
     assert isinstance(amount, Decimal) and amount > 0
     assert amount.as_tuple().exponent == -2 and len(amount.as_tuple().digits) <= 14
+
+
+# -- ORMC keys (Cle1 modulo 11, Cle2 modulo 23) -------------------------------------------
+
+
+def test_ormc_cle1_worked_example() -> None:
+    # CodCol 2, IdBord 5, exercice 2013, période 9, debt number 2013000017 (on 13 digits).
+    digits = ormc_cle1_input("2", "5", "13", "9", "2013000017")
+    assert digits == "251390002013000017"
+    # Read from the end: 7·2 + 1·3 + 3·2 + 1·3 + 2·5 + 9·3 + 3·4 + 1·5 + 5·6 + 2·7 = 124,
+    # 124 mod 11 = 3, key 11 − 3 = 8.
+    assert ormc_cle1(digits) == "8"
+
+
+@pytest.mark.parametrize(
+    ("digits", "key"),
+    [
+        ("1", "9"),  # 1·2 = 2 → 11 − 2
+        ("11", "6"),  # 1·2 + 1·3 = 5 → 11 − 5
+        ("9", "4"),  # 18 mod 11 = 7 → 11 − 7
+        ("1000000", "9"),  # the seventh digit from the end weighs 2 again: 1·2
+        ("0", "1"),  # remainder 0: 11 becomes 1
+        ("", "1"),
+        ("6", "1"),  # 12 mod 11 = 1: 10 becomes 1
+        ("2A", "5"),  # A counts as 0 and 2 weighs 3: 6 → 11 − 6
+    ],
+)
+def test_ormc_cle1_small_inputs(digits: str, key: str) -> None:
+    assert ormc_cle1(digits) == key
+
+
+def test_ormc_cle2_worked_example() -> None:
+    # 13 · 9 · 00 · 0002013000017 = 139000002013000017 = 23 × 6043478348391305 + 2 → C.
+    assert ormc_cle2("13", "9", "2013000017") == "C"
+    assert ormc_cle2("00", "0", "1") == "B"
+    assert ormc_cle2("00", "0", "23") == "A"
+    assert ormc_cle2("00", "0", "22") == "Y"
+
+
+@pytest.mark.parametrize(
+    ("year2", "per", "dette"),
+    [
+        ("2024", "1", "42"),
+        ("2", "1", "42"),
+        ("24", "", "42"),
+        ("24", "12", "42"),
+        ("24", "x", "42"),
+        ("24", "1", ""),
+        ("24", "1", "4.2"),
+        ("24", "1", "1234567890123456"),
+        ("24", "1", "١٢"),
+    ],
+)
+def test_ormc_keys_refuse_malformed_inputs(year2: str, per: str, dette: str) -> None:
+    with pytest.raises(ValueError):
+        ormc_cle2(year2, per, dette)
+    with pytest.raises(ValueError):
+        ormc_cle1_input("123", "5", year2, per, dette)
+
+
+_YEAR2 = st.text(alphabet="0123456789", min_size=2, max_size=2)
+_PER = st.sampled_from("0123456789")
+
+
+@given(st.text(max_size=40))
+def test_ormc_cle1_is_one_digit_never_zero(text: str) -> None:
+    assert ormc_cle1(text) in "123456789" and len(ormc_cle1(text)) == 1
+
+
+@given(st.text(alphabet="0123456789", max_size=30), st.integers(0, 10))
+def test_ormc_cle1_leading_zeros_and_non_digits(digits: str, zeros: int) -> None:
+    assert ormc_cle1("0" * zeros + digits) == ormc_cle1(digits)
+    assert ormc_cle1(digits.replace("0", "X")) == ormc_cle1(digits)
+
+
+@given(st.text(alphabet="0123456789", min_size=1, max_size=30))
+def test_ormc_cle1_closes_the_weighted_sum(digits: str) -> None:
+    """Written after the digits with weight 1, a key other than 1 makes the weighted
+    sum a multiple of 11 (the usual modulo-11 check)."""
+    key = int(ormc_cle1(digits))
+    weighted = sum(int(d) * (2 + i % 6) for i, d in enumerate(reversed(digits)))
+    assert key == 1 or (weighted + key) % 11 == 0
+
+
+@given(_YEAR2, _PER, st.integers(1, 10**13 - 24))
+def test_ormc_cle2_follows_the_debt_number(year2: str, per: str, dette: int) -> None:
+    key = ormc_cle2(year2, per, str(dette))
+    assert key in ORMC_CLE2_LETTERS
+    assert ormc_cle2(year2, per, str(dette + 23)) == key
+    following = ORMC_CLE2_LETTERS[(ORMC_CLE2_LETTERS.index(key) + 1) % 23]
+    assert ormc_cle2(year2, per, str(dette + 1)) == following
+    assert ormc_cle2(year2, per, str(dette).zfill(13)) == key
+
+
+@given(_YEAR2, _PER, st.integers(1, 10**13 - 1), st.integers(0, 12), st.integers(1, 9))
+def test_ormc_cle2_detects_any_single_digit_error(
+    year2: str, per: str, dette: int, pos: int, delta: int
+) -> None:
+    digits = str(dette).zfill(13)
+    changed = digits[:pos] + str((int(digits[pos]) + delta) % 10) + digits[pos + 1 :]
+    assert ormc_cle2(year2, per, changed) != ormc_cle2(year2, per, digits)

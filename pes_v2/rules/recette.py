@@ -1,4 +1,4 @@
-"""Recette coherence: code lists, triplets, RattachPiece and majoration.
+"""Recette coherence: code lists, triplets, RattachPiece, majoration and ORMC keys.
 
 Only the triplets quoted in the XSD annotations (pes-rules §3.5, §3.7) are checked: the
 full recette grid is not published (pes-rules §10.3).  TypPce 08/13 and NatPceOrig 04 are
@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from lxml import etree
 
 from ..findings import Finding, Scope, Severity
+from ..identifiers import ormc_cle1, ormc_cle1_input, ormc_cle2
 from ..records import FlowFacts, Record
 from .depense import (
     _idligneorig,
@@ -24,7 +25,15 @@ from .depense import (
     triplets,
 )
 from .registry import rule
-from .totals import BordereauView, PieceView, amount, bordereau_view, fetch, values
+from .totals import (
+    BordereauView,
+    PieceView,
+    amount,
+    bordereau_view,
+    fetch,
+    number_key,
+    values,
+)
 
 _INFO = "Piece/LigneDePiece/BlocLignePiece/InfoLignePiece"
 _IDROL = etree.XPath("boolean(Piece/BlocPiece/IdRol)")
@@ -439,4 +448,170 @@ def vat_rate_given(record: Record, facts: FlowFacts) -> Iterator[Finding]:
                 mttva,
                 value=mttva.get("V"),
                 piece=piece.idpce,
+            )
+
+
+# -- ORMC article keys ------------------------------------------------------------------
+
+_ORMC_KEYS = etree.XPath("boolean(Piece/BlocPiece[Cle1 or Cle2])")
+ORMC_TYPPCE = "15"
+"""TypPce of a titre ORMC: the only pieces whose NumDette, Per, Cle1 and Cle2 Hélios
+reads (XSD annotation: « Balise exploitée uniquement pour les titres de type ORMC »)."""
+
+
+def _ormc_keyed(record: Record) -> Iterator[tuple[BordereauView, PieceView]]:
+    """The ORMC pieces of a recette bordereau that carry Cle1 or Cle2 (one precompiled
+    XPath says no for the bordereaux without any)."""
+    view = _rec(record)
+    if view is None or not fetch(record, _ORMC_KEYS):
+        return
+    for piece in view.pieces:
+        if piece.info is not None and piece.typpce == ORMC_TYPPCE:
+            yield view, piece
+
+
+def _digits(value: str | None) -> str | None:
+    """A non-negative integer as written (leading zeros kept), or its canonical digits
+    for other decimal spellings (``+42``); None when it is not one."""
+    if value is None:
+        return None
+    text = value.strip()
+    if text.isascii() and text.isdigit():
+        return text
+    canonical = number_key(text)
+    return canonical if canonical is not None and canonical.isdigit() else None
+
+
+def _year2(view: BordereauView) -> str | None:
+    exer = _digits(view.exer)
+    return None if exer is None else exer.zfill(2)[-2:]
+
+
+def _key_parts(view: BordereauView, piece: PieceView) -> tuple[str, str, str] | None:
+    """(2-digit year, période, debt number) of ``piece``, or None when one is missing."""
+    info = piece.info
+    year2 = _year2(view)
+    per = _value(None if info is None else info.find("Per"))
+    dette = _digits(None if info is None else _value(info.find("NumDette")))
+    if year2 is None or not per or dette is None:
+        return None
+    return year2, per, dette
+
+
+def _cle2_key(parts: tuple[str, str, str] | None) -> str | None:
+    """The Cle2 key of (2-digit year, période, debt number), or None when malformed."""
+    if parts is None:
+        return None
+    try:
+        return ormc_cle2(*parts)
+    except ValueError:
+        return None
+
+
+def _cle1_keys(codcol: str | None, view: BordereauView, piece: PieceView) -> dict[str, str]:
+    """Each documented candidate for the middle of the Cle1 input, with its key: IdBord
+    (the rôle number, as one implementation does) and the code nature of the XSD
+    annotation, read as NatPce or as each line Nature. Empty when no key can be computed."""
+    parts = _key_parts(view, piece)
+    if parts is None or not codcol or not codcol.strip():
+        return {}
+    codes = {"IdBord": view.idbord, "NatPce": piece.natpce}
+    for line in piece.lines:
+        nature = _value(None if line.info is None else line.info.find("Nature"))
+        if nature:
+            codes.setdefault(f"Nature {nature}", nature)
+    keys: dict[str, str] = {}
+    for name, code in codes.items():
+        if not code:
+            continue
+        try:
+            keys[name] = ormc_cle1(ormc_cle1_input(codcol.strip(), code, *parts))
+        except ValueError:
+            return {}
+    return keys
+
+
+@rule(
+    "PES-REC-012",
+    title=("Clé Cle1 de l'article de rôle incorrecte", "Wrong Cle1 key of the rôle article"),
+    message=(
+        "Cle1 vaut {value} mais aucune des entrées documentées ne donne cette clé modulo 11 "
+        "(code collectivité, IdBord ou code nature, exercice, période, numéro de dette) ; "
+        "clé attendue selon l'entrée : {expected}.",
+        "Cle1 is {value} but none of the documented inputs gives this modulo-11 key "
+        "(CodCol, IdBord or code nature, year, période, debt number); key expected for "
+        "each input: {expected}.",
+    ),
+    severity=Severity.WARNING,
+    scope=Scope.PIECE,
+    ack=None,
+    rejects="none",
+    source="pes-rules §3.4, §7 (ORMC Cle1) [DOC definition, IMPL algorithm (NOETHYS)]; "
+    "the input is open (§10.11): the key is accepted when it matches CodCol followed by "
+    "IdBord (NOETHYS) or by a code nature (XSD: NatPce or a line Nature), then the last "
+    "2 digits of Exer, Per and NumDette on 13 digits. No rejection stated and the ORMC "
+    "technical annex is not available: warning, no ACK predicted",
+    on="bordereau",
+)
+def ormc_cle1_key(record: Record, facts: FlowFacts) -> Iterator[Finding]:
+    """Cle1 of a titre ORMC (TypPce 15) is the modulo-11 key of one of its candidate
+    inputs. Stands aside when Cle1 is empty or a key input (CodCol, Exer, Per, NumDette)
+    is missing or malformed."""
+    codcol = facts.header.get("CodCol")
+    for view, piece in _ormc_keyed(record):
+        cle1 = None if piece.info is None else piece.info.find("Cle1")
+        value = _value(cle1)
+        if cle1 is None or not value:
+            continue
+        keys = _cle1_keys(codcol, view, piece)
+        if keys and value not in keys.values():
+            yield record.finding(
+                ormc_cle1_key.rule,  # type: ignore[attr-defined]
+                cle1,
+                value=cle1.get("V"),
+                piece=piece.idpce,
+                expected=", ".join(f"{key} ({name})" for name, key in keys.items()),
+            )
+
+
+@rule(
+    "PES-REC-013",
+    title=("Clé Cle2 de l'article de rôle incorrecte", "Wrong Cle2 key of the rôle article"),
+    message=(
+        "Cle2 vaut {value} mais la clé modulo 23 de l'exercice {year2}, de la période {per} "
+        "et du numéro de dette {dette} est {expected}.",
+        "Cle2 is {value} but the modulo-23 key of year {year2}, période {per} and debt "
+        "number {dette} is {expected}.",
+    ),
+    severity=Severity.WARNING,
+    scope=Scope.PIECE,
+    ack=None,
+    rejects="none",
+    source="pes-rules §3.4, §7 (ORMC Cle2) [DOC definition in the XSD annotation, IMPL "
+    "letter table (NOETHYS)]; the annotation states no rejection and the ORMC technical "
+    "annex is not available (§10.11), so Hélios's reaction is unknown: warning, no ACK "
+    "predicted",
+    on="bordereau",
+)
+def ormc_cle2_key(record: Record, facts: FlowFacts) -> Iterator[Finding]:
+    """Cle2 of a titre ORMC (TypPce 15) is the modulo-23 key of the 2-digit Exer, Per,
+    00 and NumDette on 13 digits. Stands aside when Cle2 is empty or a key input is
+    missing or malformed."""
+    for view, piece in _ormc_keyed(record):
+        cle2 = None if piece.info is None else piece.info.find("Cle2")
+        value = _value(cle2)
+        if cle2 is None or not value:
+            continue
+        parts = _key_parts(view, piece)
+        expected = _cle2_key(parts)
+        if parts is not None and expected is not None and value != expected:
+            yield record.finding(
+                ormc_cle2_key.rule,  # type: ignore[attr-defined]
+                cle2,
+                value=cle2.get("V"),
+                piece=piece.idpce,
+                expected=expected,
+                year2=parts[0],
+                per=parts[1],
+                dette=parts[2],
             )

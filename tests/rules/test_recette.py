@@ -135,3 +135,106 @@ def test_idconv_and_edition_and_rate() -> None:
     rate.getparent().remove(rate)
     (f,) = run(root)
     assert (f.rule, f.severity.value) == ("PES-REC-011", "warning")
+
+
+# -- ORMC keys -------------------------------------------------------------------------
+# Rôle 5 of collectivité 002, exercice 2013; debt number 2013000017, période 9. Cle1 over
+# "002" + code + "13" + "9" + "0002013000017" (the leading zeros weigh nothing): 8 with
+# IdBord 5 (see test_identifiers), 9 with NatPce 01, 2 with the lines' Nature 70632.
+# Cle2 over 139000002013000017: C.
+
+
+def ormc(root: Any, **fields: str | None) -> Any:
+    """Piece 1 becomes a titre ORMC (06-15-01 style, here 01-15-01) with these BlocPiece
+    fields, written in XSD order after ObjPce; returns its BlocPiece."""
+    root.find("EnTetePES/CodCol").set("V", "002")
+    bloc = root.find("PES_RecetteAller/Bordereau/BlocBordereau")
+    bloc.find("Exer").set("V", "2013")
+    bloc.find("IdBord").set("V", "5")
+    b = piece(root, "01", "15", "01").find("BlocPiece")
+    for nature in b.getparent().iterfind("LigneDePiece/BlocLignePiece/InfoLignePiece/Nature"):
+        nature.set("V", "70632")
+    values = {"NumDette": "2013000017", "Per": "9", "Cle1": "8", "Cle2": "C"} | fields
+    anchor = b.find("ObjPce")
+    for tag in ("NumDette", "Per", "Cle1", "Cle2"):
+        if values[tag] is not None:
+            anchor.addnext(etree.Element(tag, V=values[tag]))
+            anchor = anchor.getnext()
+    return b
+
+
+def test_ormc_keys_accepted() -> None:
+    for cle1 in ("8", "9", "2"):  # IdBord, NatPce and line Nature inputs
+        root = tree()
+        ormc(root, Cle1=cle1)
+        assert run(root) == []
+
+
+def test_ormc_cle1_wrong() -> None:
+    root = tree()
+    ormc(root, Cle1="3")
+    (f,) = run(root, "en")
+    assert (f.rule, f.xpath, f.value, f.severity.value, f.ack) == (
+        "PES-REC-012",
+        f"{BORD}/Piece[1]/BlocPiece[1]/Cle1[1]",
+        "3",
+        "warning",
+        None,
+    )
+    assert "8 (IdBord), 9 (NatPce), 2 (Nature 70632)" in f.message
+
+
+def test_ormc_cle2_wrong() -> None:
+    for wrong in ("D", "c"):
+        root = tree()
+        ormc(root, Cle2=wrong)
+        (f,) = run(root, "en")
+        assert (f.rule, f.xpath, f.value, f.severity.value, f.ack) == (
+            "PES-REC-013",
+            f"{BORD}/Piece[1]/BlocPiece[1]/Cle2[1]",
+            wrong,
+            "warning",
+            None,
+        )
+        assert "year 13, période 9 and debt number 2013000017 is C" in f.message
+
+
+def test_ormc_keys_follow_their_inputs() -> None:
+    root = tree()
+    b = ormc(root)
+    b.find("Per").set("V", "8")  # both keys were computed with période 9
+    assert {f.rule for f in run(root)} == {"PES-REC-012", "PES-REC-013"}
+    b.find("TypPce").set("V", "01")  # not an ORMC titre: Hélios does not read the keys
+    assert run(root) == []
+
+
+def test_ormc_keys_without_computable_input() -> None:
+    cases: list[dict[str, str | None]] = [
+        {"Per": None, "Cle1": "3", "Cle2": "D"},
+        {"Per": "", "Cle1": "3", "Cle2": "D"},
+        {"NumDette": None, "Cle1": "3", "Cle2": "D"},
+        {"NumDette": "20130A0017", "Cle1": "3", "Cle2": "D"},
+        {"NumDette": "1234567890123456", "Cle1": "3", "Cle2": "D"},
+        {"Cle1": "", "Cle2": ""},
+    ]
+    for fields in cases:
+        root = tree()
+        ormc(root, **fields)
+        assert run(root) == [], fields
+    root = tree()
+    ormc(root, Cle1="3", Cle2="D")
+    root.find("EnTetePES/CodCol").set("V", " ")  # no code collectivité: Cle1 stands aside
+    assert [f.rule for f in run(root)] == ["PES-REC-013"]
+    root = tree()
+    ormc(root, Cle1="3", Cle2="D")
+    root.find("PES_RecetteAller/Bordereau/BlocBordereau/Exer").set("V", "20X3")
+    assert run(root) == []
+
+
+def test_ormc_debt_number_spellings() -> None:
+    root = tree()
+    ormc(root, NumDette="+2013000017")  # a decimal spelling: its digits
+    assert run(root) == []
+    root = tree()
+    ormc(root, NumDette="0002013000017")  # zeros on the left: the same 13 digits
+    assert run(root) == []
