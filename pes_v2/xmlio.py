@@ -15,6 +15,7 @@ pin each error to its element (line and XPath).
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import re
@@ -514,7 +515,17 @@ def _make_parser(
 
 
 def _sniff_root(chunks: list[bytes]) -> tuple[str | None, str | None, int | None]:
-    """Clark name, namespace and line of the root element, read from the buffered head."""
+    """Clark name, namespace and line of the root element, read from the buffered head.
+
+    Only the bytes up to the end of the root's start tag are parsed when that is enough
+    (a small flow's head is the whole flow)."""
+    data = b"".join(chunks)
+    try:
+        start = _prolog_end(data) or 0
+    except ValueError:
+        start = 0
+    end = data.find(b">", start)
+    pieces = (data[: end + 1], data[end + 1 :]) if end >= 0 else (data,)
     parser = etree.XMLPullParser(
         events=("start",),
         huge_tree=True,
@@ -523,8 +534,8 @@ def _sniff_root(chunks: list[bytes]) -> tuple[str | None, str | None, int | None
         load_dtd=False,
     )
     try:
-        for chunk in chunks:
-            parser.feed(chunk)
+        for piece in pieces:
+            parser.feed(piece)
             for _event, element in parser.read_events():
                 qname = etree.QName(element)
                 return element.tag, qname.namespace, element.sourceline
@@ -1007,6 +1018,7 @@ def _syntax_finding(error: etree.XMLSyntaxError, lang: str) -> Finding:
     )
 
 
+@functools.lru_cache(maxsize=8)
 def _depth_probes(max_depth: int) -> dict[int, Callable[[Element], list[Element]]]:
     """For each record depth, an XPath finding a descendant nested deeper than ``max_depth``."""
     probes = {}

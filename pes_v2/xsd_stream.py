@@ -20,6 +20,7 @@ import ctypes
 import os
 import queue
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -177,15 +178,14 @@ class StreamValidation:
         self._schema = schema
         self._limit = limit
         self._queue: queue.Queue[tuple[range, bytes] | None] = queue.Queue(_QUEUE_BATCHES)
-        self._cancelled = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._cancelled = False
+        self._closed = False
         self._outcome = _Outcome()
         self._batch: list[bytes] = []
         self._batch_bytes = 0
         self._first_lines: list[int] = []
         """First line of each chunk fed, by chunk index."""
-        self._thread = threading.Thread(target=self._run, name="pes-v2-xsd", daemon=True)
-        self._thread.start()
-        self._closed = False
 
     @property
     def errors(self) -> list[StreamError]:
@@ -203,27 +203,45 @@ class StreamValidation:
         self._batch.append(chunk)
         self._batch_bytes += len(chunk)
         if self._batch_bytes >= _BATCH_BYTES:
-            self._send()
+            if self._thread is None:
+                # A flow of more than one batch: validate beside the read from now on.
+                self._thread = threading.Thread(
+                    target=self._run, args=(self._queue.get,), name="pes-v2-xsd", daemon=True
+                )
+                self._thread.start()
+            self._queue.put(self._take())
 
-    def _send(self) -> None:
-        if self._batch:
-            end = len(self._first_lines)
-            chunks = range(end - len(self._batch), end)
-            self._queue.put((chunks, b"".join(self._batch)))
-            self._batch, self._batch_bytes = [], 0
+    def _take(self) -> tuple[range, bytes]:
+        end = len(self._first_lines)
+        batch = (range(end - len(self._batch), end), b"".join(self._batch))
+        self._batch, self._batch_bytes = [], 0
+        return batch
 
     def finish(self) -> None:
-        """Wait until every chunk fed so far has been validated."""
-        if not self._closed:
-            self._closed = True
-            if not self._cancelled.is_set():
-                self._send()
-            self._queue.put(None)
+        """Validate what is left and wait until every chunk fed so far is validated.
+
+        A flow that fits in one batch is validated here, in the calling thread: for small
+        flows a thread would cost more than it saves.
+        """
+        if self._closed:
+            if self._thread is not None:
+                self._thread.join()
+            return
+        self._closed = True
+        rest = [] if self._cancelled or not self._batch else [self._take()]
+        if self._thread is None:
+            if rest:
+                items: list[tuple[range, bytes] | None] = [*rest, None]
+                self._run(iter(items).__next__)
+            return
+        for item in rest:
+            self._queue.put(item)
+        self._queue.put(None)
         self._thread.join()
 
     def cancel(self) -> None:
         """Stop as soon as possible; what was found so far stays available."""
-        self._cancelled.set()
+        self._cancelled = True
         self.finish()
 
     def chunks_of(self, error: StreamError) -> range:
@@ -234,7 +252,7 @@ class StreamValidation:
         last = max(bisect.bisect_right(self._first_lines, error.line) - 1, first)
         return range(first, last + 1)
 
-    def _run(self) -> None:
+    def _run(self, next_batch: Callable[[], tuple[range, bytes] | None]) -> None:
         assert _LIB is not None
         lib, outcome, limit = _LIB, self._outcome, self._limit
         current: list[Any] = [range(0), 0]  # chunks being validated, parser context
@@ -277,19 +295,19 @@ class StreamValidation:
             plug = lib.xmlSchemaSAXPlug(valid, parser, parser + ctypes.sizeof(_VOID))
             broken = plug is None
             while True:
-                item = self._queue.get()
+                item = next_batch()
                 if item is None:
                     break
-                if broken or self._cancelled.is_set():
+                if broken or self._cancelled:
                     continue  # drain, so that the reader never blocks
                 current[0], chunk = item
                 if lib.xmlParseChunk(parser, chunk, len(chunk), 0) != 0:
                     broken = True  # not well-formed: the main read reports it
-            if not broken and not self._cancelled.is_set():
+            if not broken and not self._cancelled:
                 current[0] = range(current[0].stop, current[0].stop + 1)  # at the end
                 lib.xmlParseChunk(parser, None, 0, 1)
         except MemoryError:
-            while self._queue.get() is not None:
+            while next_batch() is not None:
                 pass
         finally:
             if plug:

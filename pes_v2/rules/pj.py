@@ -25,6 +25,7 @@ from ..limits import Limits
 from ..records import FlowFacts, Location, Record
 from ..xmlio import Element
 from .registry import rule
+from .totals import fetch
 
 _B64_STEP = 1 << 20
 """Base64 characters decoded at a time."""
@@ -618,7 +619,7 @@ def pj_cfu_refcompta(record: Record, facts: FlowFacts) -> Iterator[Finding]:
 
 # -- references from pieces and lines --------------------------------------------------------
 
-_PIECE_REFS = etree.XPath(".//PJRef")
+_ANY_REF = etree.XPath("boolean(Piece//PJRef)")
 _IDPCE = etree.XPath("BlocPiece/InfoPce/IdPce/@V | BlocPiece/IdPce/@V", smart_strings=False)
 
 
@@ -638,8 +639,9 @@ def _note_refs(record: Record, facts: FlowFacts) -> list[tuple[Element, str | No
     """Note the bordereau's PJRef for the end of the flow; return them with their IdPce."""
     refs = facts.state(_REFS_KEY, _Refs)
     found: list[tuple[Element, str | None]] = []
-    for piece in record.element.iterfind("Piece"):
-        pjrefs = _PIECE_REFS(piece)
+    pieces = record.element.iterfind("Piece") if fetch(record, _ANY_REF) else ()
+    for piece in pieces:
+        pjrefs = list(piece.iter("PJRef"))
         if not pjrefs:
             continue
         ids = _IDPCE(piece)

@@ -97,6 +97,8 @@ class Rule:
 
 
 _RULES: dict[str, Rule] = {}
+_CHECKS: dict[tuple[str, str], tuple[Rule, ...]] = {}
+"""``checks_on`` answers, cleared whenever a rule is declared."""
 
 
 def declare(
@@ -134,6 +136,7 @@ def declare(
         check=check,
     )
     _RULES[id] = entry
+    _CHECKS.clear()
     return entry
 
 
@@ -149,9 +152,15 @@ def rule(id: str, **meta: Any) -> Callable[[Callable[..., Any]], Callable[..., A
 
 def checks_on(record: str, profile: str) -> tuple[Rule, ...]:
     """The rules with a check function that run on ``record`` in ``profile``, by id."""
-    return tuple(
-        r for r in all_rules() if r.on == record and r.check is not None and profile in r.profiles
-    )
+    key = (record, profile)
+    checks = _CHECKS.get(key)
+    if checks is None:
+        checks = _CHECKS[key] = tuple(
+            r
+            for r in all_rules()
+            if r.on == record and r.check is not None and profile in r.profiles
+        )
+    return checks
 
 
 def get(rule_id: str) -> Rule:

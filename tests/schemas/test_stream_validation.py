@@ -128,3 +128,28 @@ def test_reader_validates_through_the_stream_validator(monkeypatch: pytest.Monke
     report = pes_v2.validate(mutate(BASE, "xsd.too_long", seed=0).data, schemas="embedded")
     assert len(started) == 1
     assert any(f.rule.startswith("PES-XSD-") for f in report.findings)
+
+
+def test_flow_of_several_batches_is_validated_beside_the_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pes_v2 import xmlio
+
+    large = build_flow(FlowSpec(seed=8, depense=1, recette=1, pieces=5, target_bytes=3_500_000))
+    data = large
+    for name in ("xsd.bad_date", "xsd.too_long", "xsd.missing_required"):
+        data = mutate(data, name, seed=7).data  # errors spread over the batches
+    started: list[xsd_stream.StreamValidation] = []
+
+    class Spy(xsd_stream.StreamValidation):
+        def __init__(self, *args: Any) -> None:
+            started.append(self)
+            super().__init__(*args)
+
+    monkeypatch.setattr(xmlio, "StreamValidation", Spy)
+    streamed = pes_v2.validate(data, schemas="embedded")
+    assert started and started[0]._thread is not None  # a thread ran beside the read
+    monkeypatch.setattr(xsd_stream, "_LIB", None)
+    plugged = pes_v2.validate(data, schemas="embedded")
+    assert _located(streamed) == _located(plugged)
+    assert len([f for f in streamed.findings if f.rule.startswith("PES-XSD-")]) >= 3
