@@ -49,7 +49,12 @@ HEADER_FIELDS = ("IdPost", "LibellePoste", "IdColl", "FinJur", "CodCol", "CodBud
 UNCHECKED_BY_EMBEDDED = ("PES_Facture", "PES_Marche")
 ID_NAMESPACES = (None, "http://www.w3.org/2000/09/xmldsig#", "http://uri.etsi.org/01903/v1.1.1#")
 """Where an ``Id`` attribute is an xs:ID in the PES schemas (PES elements, XML-DSig, XAdES)."""
-_WITH_ID = etree.XPath("descendant-or-self::*[@Id]")
+_WITH_ID = etree.XPath(
+    "self::*[@Id] | ds:Signature/descendant-or-self::*[@Id]",
+    namespaces={"ds": "http://www.w3.org/2000/09/xmldsig#"},
+)
+"""Where a record (Bordereau…) may carry xs:ID attributes per the schemas: on itself and in
+its ds:Signature.  An ``Id`` anywhere else is already an XSD error (attribute not allowed)."""
 
 
 @dataclass
