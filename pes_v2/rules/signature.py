@@ -202,11 +202,18 @@ def _count_ancestors(state: _State, element: Any) -> None:
 def _bordereau(record: Record, facts: FlowFacts, out: dict[str, list[Finding]]) -> None:
     element = record.element
     state = _state(facts)
-    state.ids.update(str(i) for i in _IDS(element))
     _count_ancestors(state, element)
-    sigs = list(element.iter(DS_SIGNATURE))
-    if not sigs:
+    if next(element.iterchildren(DS_SIGNATURE), None) is None:
+        # An unsigned bordereau, known from its children alone: its content is not walked.
+        # The XSD allows a ds:Signature only as a Bordereau's last child and an Id only on
+        # the Bordereau and inside its signature, so its own Id is all PES-SIG-015 needs;
+        # a signature or an Id deeper down is an XSD error (PES-XSD-003, PES-XSD-005).
+        ident = element.get("Id")
+        if ident is not None:
+            state.ids[ident] += 1
         return
+    state.ids.update(str(i) for i in _IDS(element))
+    sigs = list(element.iter(DS_SIGNATURE))
     direct = 0
     for sig in sigs:
         parent = sig.getparent()
@@ -270,7 +277,7 @@ def _global(record: Record, facts: FlowFacts, out: dict[str, list[Finding]]) -> 
         )
         return
     whole = _whole_document(facts)
-    dom_sig = None if whole is None else _last_signature(whole)
+    dom_sig = None if whole is None else _first_signature(whole)
     if dom_sig is not None and dom_sig.sourceline == sig.sourceline:
         # The whole flow could be read again: verify its digest for real, reporting each
         # problem at the matching element of the streamed signature.
@@ -294,8 +301,10 @@ def _whole_document(facts: FlowFacts) -> Any:
         return None
 
 
-def _last_signature(root: Any) -> Any:
-    for child in reversed(root):
+def _first_signature(root: Any) -> Any:
+    """The first ds:Signature child of the re-read root: the counterpart of the first
+    global signature streamed, the only one verified (a second one is PES-SIG-101)."""
+    for child in root:
         if child.tag == DS_SIGNATURE:
             return child
     return None
@@ -380,7 +389,15 @@ def _verify(
     if anchors and v.certificate is not None:
         at = v.signing_moment or datetime.now(timezone.utc)
         pool = [c for c in _key_info_certs(sig) if c != v.certificate]
-        chain = verify_chain(v.certificate, anchors, at=at, intermediates=pool)
+        # The signer's own validity at SigningTime is PES-SIG-012's; the chain is judged on
+        # its issuers then (the leaf is checked here only when SigningTime is unknown).
+        chain = verify_chain(
+            v.certificate,
+            anchors,
+            at=at,
+            intermediates=pool,
+            leaf_validity=v.signing_moment is None,
+        )
         chain_sub = chain.sub_indication
         if chain.indication is not Indication.PASSED:
             _add(

@@ -189,10 +189,15 @@ def verify_chain(
     *,
     at: datetime,
     intermediates: Sequence[x509.Certificate] = (),
+    leaf_validity: bool = True,
 ) -> ChainResult:
     """Build and check the chain of ``cert`` up to one of ``anchors`` (PEM or parsed), with
     every certificate valid at ``at``. Without anchors the answer is INDETERMINATE
-    (NO_CERTIFICATE_CHAIN_FOUND), never PASSED. Offline: revocation is not checked."""
+    (NO_CERTIFICATE_CHAIN_FOUND), never PASSED. Offline: revocation is not checked.
+
+    ``leaf_validity=False`` leaves the validity period of ``cert`` itself to the caller
+    (the signature rules report it on its own, PES-SIG-012): the chain is then judged on
+    its issuers only."""
     if not anchors:
         return ChainResult(
             Indication.INDETERMINATE,
@@ -205,7 +210,8 @@ def verify_chain(
     path = [cert]
     current = cert
     for _ in range(MAX_CHAIN_DEPTH):
-        if not not_before(current) <= at <= not_after(current):
+        checked = leaf_validity or current is not cert
+        if checked and not not_before(current) <= at <= not_after(current):
             sub = (
                 SubIndication.NOT_YET_VALID
                 if at < not_before(current)

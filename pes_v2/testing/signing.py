@@ -6,9 +6,10 @@ signatures (RSA PKCS#1 v1.5 is deterministic), and generated fixtures are stable
 These keys are for tests only: their "randomness" is public.
 
 >>> from pes_v2.testing import FlowSpec, build_flow
->>> from pes_v2.testing.signing import test_pki, DgfipSigner
+>>> from pes_v2.testing.signing import DgfipSigner, sign_flow, test_pki
 >>> pki = test_pki()
 >>> data = build_flow(FlowSpec(seed=1, signed=True, signer=DgfipSigner.for_pki(pki)))
+>>> whole = sign_flow(build_flow(FlowSpec(seed=1)), DgfipSigner.for_pki(pki))  # global only
 """
 
 from __future__ import annotations
@@ -34,7 +35,14 @@ from lxml import etree
 
 from ..signatures import algorithms as A
 
-__all__ = ["DgfipSigner", "TestPKI", "deterministic_rsa_key", "sign_flow", "test_pki"]
+__all__ = [
+    "DgfipSigner",
+    "TestPKI",
+    "deterministic_rsa_key",
+    "sign_flow",
+    "sign_root",
+    "test_pki",
+]
 
 DS = A.DS
 XAD = A.XADES_111
@@ -163,6 +171,8 @@ class TestPKI:
     """Chains to ``foreign_root``, not to ``root``."""
     no_usage: Identity
     """Same CA, key usage keyEncipherment only (may not sign)."""
+    weak: Identity
+    """Same CA, valid 2020–2040, but a 768-bit RSA key (below the 1024-bit floor)."""
 
 
 def _utc(year: int, month: int = 1, day: int = 1) -> datetime:
@@ -174,6 +184,7 @@ def test_pki(seed: str = "0") -> TestPKI:
     """The test PKI for ``seed`` (cached; deterministic)."""
     names = ("root", "signer", "foreign", "intruder")
     keys = {n: deterministic_rsa_key(f"{seed}/{n}") for n in names}
+    weak_key = deterministic_rsa_key(f"{seed}/weak", bits=768)
     root_name = _name("AC racine de test pes-v2")
     root = Identity(
         keys["root"],
@@ -238,8 +249,24 @@ def test_pki(seed: str = "0") -> TestPKI:
         )
         .sign(keys["root"], hashes.SHA256())
     )
+    weak_cert = _cert(
+        _name("Marie Dupont (clé courte)", "Commune de Test"),
+        weak_key,
+        root_name,
+        keys["root"],
+        0x1000_0000_0000_0001_2347,
+        _utc(2020),
+        _utc(2040),
+        ca=False,
+    )
     return TestPKI(
-        root, signer, expired, foreign_root, foreign_signer, Identity(keys["signer"], usage_cert)
+        root,
+        signer,
+        expired,
+        foreign_root,
+        foreign_signer,
+        Identity(keys["signer"], usage_cert),
+        Identity(weak_key, weak_cert),
     )
 
 
@@ -265,7 +292,8 @@ class DgfipSigner:
     SignatureProductionPlace, SignerRole). Fields let tests produce defective variants.
 
     Use it as a :class:`~pes_v2.testing.FlowSpec` ``signer`` (it is called with each
-    Bordereau) or through :func:`sign_flow` for a global signature.
+    Bordereau), or through :func:`sign_flow` (bytes) or :func:`sign_root` (a tree) for a
+    global signature.
     """
 
     key: rsa.RSAPrivateKey
@@ -284,6 +312,10 @@ class DgfipSigner:
     """Written as SigningCertificate/CertDigest/DigestValue instead of the real digest."""
     key_info_cert: x509.Certificate | None = None
     """Certificate written in KeyInfo instead of ``cert`` (the binding still names ``cert``)."""
+    omit: frozenset[str] = frozenset()
+    """SignedSignatureProperties children left out, by name (e.g. ``SignerRole``). XAdES
+    makes SignatureProductionPlace and SignerRole optional; the DGFiP policy requires
+    them."""
     indent: bool = True
     """Indent the element before signing, so that the builder's pretty printing does not
     change what was signed."""
@@ -332,30 +364,7 @@ class DgfipSigner:
             obj, f"{{{XAD}}}QualifyingProperties", nsmap={"xad": XAD}, Target=f"#{sid}"
         )
         sp = _e(qp, XAD, "SignedProperties", Id=f"{sid}_SP")
-        ssp = _e(sp, XAD, "SignedSignatureProperties")
-        _e(ssp, XAD, "SigningTime", self.signing_time)
-        cert_el = _e(_e(ssp, XAD, "SigningCertificate"), XAD, "Cert")
-        cd = _e(cert_el, XAD, "CertDigest")
-        _e(cd, XAD, "DigestMethod", Algorithm=self.digest)
-        der = self.cert.public_bytes(Encoding.DER)
-        _e(cd, XAD, "DigestValue", self.cert_digest or _b64(A.DIGESTS[self.digest](der)))
-        iss = _e(cert_el, XAD, "IssuerSerial")
-        _e(iss, DS, "X509IssuerName", self.cert.issuer.rfc4514_string())
-        _e(iss, DS, "X509SerialNumber", str(self.cert.serial_number))
-        pid = _e(_e(ssp, XAD, "SignaturePolicyIdentifier"), XAD, "SignaturePolicyId")
-        spid = _e(pid, XAD, "SigPolicyId")
-        _e(spid, XAD, "Identifier", f"urn:oid:{self.policy_oid}")
-        _e(spid, XAD, "Description", A.POLICY_DESCRIPTION)
-        ph = _e(pid, XAD, "SigPolicyHash")
-        _e(ph, XAD, "DigestMethod", Algorithm=A.SHA256)
-        _e(ph, XAD, "DigestValue", self.policy_hash)
-        q = _e(_e(pid, XAD, "SigPolicyQualifiers"), XAD, "SigPolicyQualifier")
-        _e(q, XAD, "SPURI", A.POLICY_SPURI)
-        place = _e(ssp, XAD, "SignatureProductionPlace")
-        _e(place, XAD, "City", self.city)
-        _e(place, XAD, "PostalCode", self.postal_code)
-        _e(place, XAD, "CountryName", self.country)
-        _e(_e(_e(ssp, XAD, "SignerRole"), XAD, "ClaimedRoles"), XAD, "ClaimedRole", self.role)
+        self._signed_properties(_e(sp, XAD, "SignedSignatureProperties"))
         if self.indent and element.getparent() is None:
             etree.indent(element)
         else:
@@ -365,6 +374,39 @@ class DgfipSigner:
                 sig.tail, prev.tail = prev.tail, prev.tail + "  "
         self._fill(element, sig, ref_value, sp, pref_value, si, value)
         return sig
+
+    def _signed_properties(self, ssp: Any) -> None:
+        """SigningTime, SigningCertificate, the policy, the place and the role (less
+        :attr:`omit`)."""
+        if "SigningTime" not in self.omit:
+            _e(ssp, XAD, "SigningTime", self.signing_time)
+        if "SigningCertificate" not in self.omit:
+            cert_el = _e(_e(ssp, XAD, "SigningCertificate"), XAD, "Cert")
+            cd = _e(cert_el, XAD, "CertDigest")
+            _e(cd, XAD, "DigestMethod", Algorithm=self.digest)
+            der = self.cert.public_bytes(Encoding.DER)
+            _e(cd, XAD, "DigestValue", self.cert_digest or _b64(A.DIGESTS[self.digest](der)))
+            iss = _e(cert_el, XAD, "IssuerSerial")
+            _e(iss, DS, "X509IssuerName", self.cert.issuer.rfc4514_string())
+            _e(iss, DS, "X509SerialNumber", str(self.cert.serial_number))
+        if "SignaturePolicyIdentifier" not in self.omit:
+            pid = _e(_e(ssp, XAD, "SignaturePolicyIdentifier"), XAD, "SignaturePolicyId")
+            spid = _e(pid, XAD, "SigPolicyId")
+            _e(spid, XAD, "Identifier", f"urn:oid:{self.policy_oid}")
+            _e(spid, XAD, "Description", A.POLICY_DESCRIPTION)
+            ph = _e(pid, XAD, "SigPolicyHash")
+            _e(ph, XAD, "DigestMethod", Algorithm=A.SHA256)
+            _e(ph, XAD, "DigestValue", self.policy_hash)
+            q = _e(_e(pid, XAD, "SigPolicyQualifiers"), XAD, "SigPolicyQualifier")
+            _e(q, XAD, "SPURI", A.POLICY_SPURI)
+        if "SignatureProductionPlace" not in self.omit:
+            place = _e(ssp, XAD, "SignatureProductionPlace")
+            _e(place, XAD, "City", self.city)
+            _e(place, XAD, "PostalCode", self.postal_code)
+            _e(place, XAD, "CountryName", self.country)
+        if "SignerRole" not in self.omit:
+            roles = _e(_e(ssp, XAD, "SignerRole"), XAD, "ClaimedRoles")
+            _e(roles, XAD, "ClaimedRole", self.role)
 
     def _fill(
         self, element: Any, sig: Any, ref_value: Any, sp: Any, pref_value: Any, si: Any, value: Any
@@ -399,12 +441,31 @@ class DgfipSigner:
         value.text = _b64(self.key.sign(c14n(si), padding.PKCS1v15(), hash_alg))
 
 
-def sign_flow(data: bytes, signer: DgfipSigner) -> bytes:
-    """``data`` with a global signature of the whole PES_Aller appended to the root."""
+DOMAIN_HEADERS = ("EnTeteDepense", "EnTeteRecette")
+"""Headers whose ``InfoDematerialisee`` says whether a domain is signed."""
+
+
+def sign_root(
+    root: Any, signer: DgfipSigner, *, dematerialise: bool = True, uri: str | None = None
+) -> Any:
+    """Append a global signature of the whole PES_Aller ``root`` (an lxml element, which
+    needs an ``Id``) and return it. ``dematerialise`` first sets every
+    ``InfoDematerialisee`` to 1, as a signed flow must declare (PES-HDR-010); ``uri``
+    replaces the first reference's ``#Id`` (to make defective signatures)."""
+    if dematerialise:
+        for demat in root.iterfind("*/*/InfoDematerialisee"):
+            if demat.getparent().tag in DOMAIN_HEADERS:
+                demat.set("V", "1")
+    return signer.replace(indent=False).sign(root, uri=uri)
+
+
+def sign_flow(data: bytes, signer: DgfipSigner, *, dematerialise: bool = True) -> bytes:
+    """``data`` with a global signature of the whole PES_Aller appended to the root (see
+    :func:`sign_root`); the XML declaration and encoding are kept."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
     tree = etree.ElementTree(etree.fromstring(data, parser))
     encoding = tree.docinfo.encoding or "UTF-8"
-    signer.replace(indent=False).sign(tree.getroot())
+    sign_root(tree.getroot(), signer, dematerialise=dematerialise)
     head = f'<?xml version="1.0" encoding="{encoding}"?>\n'.encode("ascii")
     body: bytes = etree.tostring(tree.getroot(), encoding=encoding, xml_declaration=False)
     return head + body + b"\n"

@@ -18,7 +18,7 @@ from pes_v2.findings import Severity
 from pes_v2.signatures import Indication, SubIndication, verify_bytes, verify_chain
 from pes_v2.signatures import algorithms as A
 from pes_v2.testing import MUTATIONS, FlowSpec, build_flow, mutate
-from pes_v2.testing.signing import DgfipSigner, sign_flow
+from pes_v2.testing.signing import DgfipSigner, sign_flow, sign_root
 from pes_v2.testing.signing import test_pki as make_pki
 
 XMLSEC1 = shutil.which("xmlsec1")
@@ -170,17 +170,56 @@ def test_corpus_verdict_equals_xmlsec1(name: str) -> None:
 # -- mutations -----------------------------------------------------------------------------
 
 SIGNATURE_MUTATIONS = sorted(n for n, m in MUTATIONS.items() if m.kind == "signature")
+WITH_TRUST = {"sig.certificate_swapped": {"PES-SIG-016"}}
+"""Rules that fire besides ``also`` once the test root is trusted: the certificate swapped
+in is the foreign PKI's, which chains to no anchor given."""
+
+
+def _reported(report: pes_v2.Report) -> set[tuple[str, str | None]]:
+    return {(f.rule, f.xpath) for f in report.findings if f.severity is not Severity.INFO}
 
 
 @pytest.mark.parametrize("name", SIGNATURE_MUTATIONS)
-def test_signature_mutation_is_detected(name: str, signed_flow: bytes) -> None:
+def test_signature_mutation_is_detected(name: str, signed_flow: bytes, pki: Any) -> None:
     unsigned = build_flow(FlowSpec(seed=4, depense=2, recette=1, pieces=2, lines=2))
     for base in (unsigned, signed_flow):
-        result = mutate(base, name, seed=1)
-        report = pes_v2.validate(result.data, schemas="embedded")
-        assert (result.rule, result.xpath) in _errors(report)
-        rules = {f.rule for f in report.findings if f.severity is not Severity.INFO}
-        assert rules == {result.rule, *result.also}
+        for seed in (0, 1):
+            result = mutate(base, name, seed=seed)
+            for trust in ((), (pki.root.cert_pem(),)):
+                report = pes_v2.validate(result.data, schemas="embedded", trust=trust)
+                found = _reported(report)
+                assert (result.rule, result.xpath) in found, (trust != (), sorted(found))
+                extra = WITH_TRUST.get(name, set()) if trust else set()
+                expected = {result.rule, *result.also} | extra
+                assert {rule for rule, _ in found} == expected, (trust != (), sorted(found))
+
+
+@pytest.mark.parametrize("name", SIGNATURE_MUTATIONS)
+def test_structural_flag_says_whether_elements_change(name: str) -> None:
+    """``structural`` is True exactly when the mutated flow's elements differ from the same
+    flow signed the same way without the defect."""
+    from pes_v2.testing.mutations_signature import sign_all
+
+    base = build_flow(FlowSpec(seed=4, depense=2, recette=1, pieces=2, lines=2))
+    reference = _tree(base)
+    if name.startswith("sig.global_"):
+        sign_root(reference, DgfipSigner.for_pki(make_pki()))
+    else:
+        sign_all(reference)
+    mutated = _tree(mutate(base, name, seed=0).data)
+    tags = [str(el.tag) for el in mutated.iter()]
+    assert (tags != [str(el.tag) for el in reference.iter()]) is MUTATIONS[name].structural
+
+
+def test_global_mutations_keep_bordereau_signatures(signed_flow: bytes) -> None:
+    """On a flow signed per bordereau, a global mutation adds the global signature and
+    leaves the bordereau signatures intact (shape: métier signatures plus a technical
+    one)."""
+    result = mutate(signed_flow, "sig.global_old_policy", seed=0)
+    found = verify_bytes(result.data)
+    assert [f.target for f in found] == ["bordereau"] * 3 + ["flux"]
+    assert all(f.verification.intact for f in found)
+    assert [p.check for p in found[-1].verification.problems] == [10]
 
 
 # -- wrapping ------------------------------------------------------------------------------
