@@ -7,14 +7,11 @@ file's failure (unreadable, or a bug in pes-v2) never stops the others.
 from __future__ import annotations
 
 import collections
-import multiprocessing
 import os
 import sys
 import tempfile
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO, cast
@@ -230,6 +227,8 @@ def default_jobs() -> int:
 
 
 def _mp_context() -> Any:
+    import multiprocessing  # only batches of more than one job need it
+
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
@@ -238,6 +237,9 @@ def _parallel(
     paths: list[str], jobs: int, location: str, options: dict[str, Any]
 ) -> Iterator[FileOutcome]:
     """Outcomes in input order from a pool of ``jobs`` processes; standard input stays here."""
+    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     window = jobs * 4
     todo = collections.deque(paths)
     pending: collections.deque[tuple[str, Future[FileOutcome] | None]] = collections.deque()

@@ -40,7 +40,6 @@ from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 from typing import Any
 from urllib.parse import unquote, urlsplit
-from urllib.request import url2pathname
 
 from lxml import etree
 
@@ -114,6 +113,13 @@ ZIP_MAX_TOTAL_BYTES = 128 * 1024 * 1024
 
 def _scan_parser() -> Any:
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+
+def url2pathname(path: str) -> str:
+    """``urllib.request.url2pathname``, imported on first use (it pulls in http.client)."""
+    from urllib.request import url2pathname as convert
+
+    return convert(path)
 
 
 def _inside(path: Path, base: Path) -> bool:

@@ -20,9 +20,6 @@ from lxml import etree
 
 from ..findings import Finding, Scope, Severity
 from ..records import FlowFacts, Location, Record
-from ..signatures import verify as V
-from ..signatures.certs import verify_chain
-from ..signatures.document import MAX_DOM_BYTES
 from ..signatures.status import Indication, SignatureStatus, SubIndication
 from ..xmlio import parse_document
 from .registry import Rule, declare
@@ -291,6 +288,8 @@ def _global(record: Record, facts: FlowFacts, out: dict[str, list[Finding]]) -> 
 
 def _whole_document(facts: FlowFacts) -> Any:
     """The flow as a tree, when it can be read again and is small enough; else None."""
+    from ..signatures.document import MAX_DOM_BYTES
+
     if facts.reopen is None or facts.size is None or facts.size > MAX_DOM_BYTES:
         return None
     try:
@@ -360,6 +359,10 @@ def _verify(
     place: Callable[[Any], Any] | None = None,
 ) -> None:
     """Verify ``sig``; ``place`` maps its elements to the streamed ones (re-read flows)."""
+    # Imported here: flows without signatures never load cryptography.
+    from ..signatures import verify as V
+    from ..signatures.certs import verify_chain
+
     target = "flux" if glob else "bordereau"
     here = place or (lambda element: element)
     try:
@@ -438,6 +441,7 @@ def _or(element: Any, default: Any) -> Any:
 
 
 def _key_info_certs(sig: Any) -> list[Any]:
+    from ..signatures import verify as V
     from ..signatures.certs import load_certificate
 
     found = []

@@ -12,10 +12,37 @@ The streaming validator runs these through the ``PES-SIG-*`` rules
 
 from __future__ import annotations
 
-from .certs import ChainResult, verify_chain
-from .document import DocumentSignature, verify_bytes, verify_tree
-from .status import Indication, SignatureStatus, SubIndication
-from .verify import Verification, verify_signature
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .certs import ChainResult, verify_chain
+    from .document import DocumentSignature, verify_bytes, verify_tree
+    from .status import Indication, SignatureStatus, SubIndication
+    from .verify import Verification, verify_signature
+
+_HOMES = {
+    "ChainResult": "certs",
+    "verify_chain": "certs",
+    "DocumentSignature": "document",
+    "verify_bytes": "document",
+    "verify_tree": "document",
+    "Indication": "status",
+    "SignatureStatus": "status",
+    "SubIndication": "status",
+    "Verification": "verify",
+    "verify_signature": "verify",
+}
+"""Where each public name lives: loaded on first use, so that flows without signatures
+never import ``cryptography``."""
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
+
 
 __all__ = [
     "ChainResult",

@@ -22,6 +22,7 @@ from pes_v2.findings import Severity
 from pes_v2.rules import signature as signature_rules
 from pes_v2.signatures import Indication, SubIndication, verify_chain
 from pes_v2.signatures import algorithms as A
+from pes_v2.signatures import document as signature_document
 from pes_v2.testing import FlowSpec, build_flow, mutate
 from pes_v2.testing.signing import DgfipSigner, sign_flow, sign_root
 from pes_v2.testing.signing import test_pki as make_pki
@@ -146,7 +147,7 @@ def test_global_digest_not_recomputed_from_a_stream(global_flow: bytes) -> None:
 def test_global_digest_not_recomputed_beyond_the_in_memory_limit(
     global_flow: bytes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(signature_rules, "MAX_DOM_BYTES", len(global_flow) - 1)
+    monkeypatch.setattr(signature_document, "MAX_DOM_BYTES", len(global_flow) - 1)
     report = pes_v2.validate(global_flow, schemas="embedded")
     assert [f.xpath for f in _infos(report, "PES-SIG-120")] == [
         f"{GLOBAL_SIG}/ds:SignedInfo[1]/ds:Reference[1]"

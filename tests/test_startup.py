@@ -1,0 +1,33 @@
+"""What a validation loads: heavy modules only when the flow needs them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from pes_v2.testing import FlowSpec, build_flow
+
+
+def test_unsigned_flow_loads_neither_cryptography_nor_multiprocessing(tmp_path: Path) -> None:
+    # Signature verification (cryptography), process pools (multiprocessing) and URL
+    # handling (urllib.request) are imported on first use: a flow without signatures,
+    # validated alone, starts faster without them.
+    flow = tmp_path / "flow.xml"
+    flow.write_bytes(build_flow(FlowSpec(seed=1, depense=1)))
+    script = textwrap.dedent(
+        """
+        import sys
+        import pes_v2
+        report = pes_v2.validate(sys.argv[1], schemas="embedded")
+        assert not [f for f in report.findings if f.severity.value == "error"], report.findings
+        heavy = ("cryptography", "multiprocessing", "urllib.request")
+        print(",".join(m for m in heavy if m in sys.modules))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(flow)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ""
