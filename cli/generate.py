@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
@@ -143,6 +144,9 @@ def generate(
             raise click.UsageError(f"--mutate {mutation}: {exc}") from exc
         _emit(out, result.data)
         click.echo(f"{result.name}: {result.rule} at {result.xpath}", err=True)
+        if result.context is not None:  # the rule only runs with these Hélios-side facts
+            facts = json.dumps(dict(result.context), ensure_ascii=False)
+            click.echo(f"context (validate with --context): {facts}", err=True)
     elif out == "-":
         write_flow(spec, sys.stdout.buffer)
     else:

@@ -27,7 +27,12 @@ def test_manifest_lists_every_fixture_file() -> None:
 def test_fixture_produces_its_rules(entry: dict[str, object]) -> None:
     expected = set(entry["rules"])  # type: ignore[arg-type]
     profile = str(entry.get("profile", "default"))
-    report = pes_v2.validate(FIXTURES / str(entry["path"]), schemas="embedded", profile=profile)
+    report = pes_v2.validate(
+        FIXTURES / str(entry["path"]),
+        schemas="embedded",
+        profile=profile,
+        context=entry.get("context"),  # type: ignore[arg-type]
+    )
     found = {f.rule for f in report.findings if f.severity is not pes_v2.Severity.INFO}
     if expected <= DECLARED:
         assert found == expected

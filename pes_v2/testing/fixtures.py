@@ -14,7 +14,7 @@ from typing import Any
 
 from .. import rules
 from .builder import FlowSpec, build_flow
-from .mutations import MUTATIONS, mutate
+from .mutations import MUTATIONS, MutationResult, mutate
 
 rules.load()
 DECLARED = {rule.id for rule in rules.all_rules()}
@@ -37,7 +37,10 @@ VALID: dict[str, tuple[FlowSpec, str]] = {
     ),
 }
 MUTATION_BASE = FlowSpec(seed=4, depense=2, recette=1, pieces=2, lines=2, pj=2, pj_size=1200)
-"""The flow every mutation fixture starts from (fits every mutation's precondition)."""
+"""The flow the mutation fixtures start from."""
+RICH_BASE = FlowSpec(seed=13, depense=1, recette=3, pieces=3, lines=2, pj=4, pj_size=600)
+"""The flow of the mutations that find no target in :data:`MUTATION_BASE` (e.g. a natural
+person's Civilite)."""
 
 _DOMAINS = {
     "xsd": "xsd",
@@ -64,9 +67,9 @@ def write_fixtures(root: Path) -> list[dict[str, Any]]:
     for name, (spec, description) in VALID.items():
         (root / "valid" / name).write_bytes(build_flow(spec))
         entries.append({"path": f"valid/{name}", "description": description, "rules": []})
-    base = build_flow(MUTATION_BASE)
+    bases = (build_flow(MUTATION_BASE), build_flow(RICH_BASE))
     for name, mutation in MUTATIONS.items():
-        res = mutate(base, name, seed=0)
+        res = _first_applicable(bases, name)
         domain = _DOMAINS.get(name.split(".")[0], name.split(".")[0])
         rel = f"invalid/{domain}/gen-{name}.xml"
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -76,6 +79,8 @@ def write_fixtures(root: Path) -> list[dict[str, Any]]:
             "description": f"{name}: {mutation.description} Fault at {res.xpath}.",
             "rules": [mutation.rule, *mutation.also],
         }
+        if res.context is not None:
+            entry["context"] = dict(res.context)  # Hélios-side facts the rule needs
         if mutation.rule in DECLARED and "default" not in get_rule(mutation.rule).profiles:
             entry["profile"] = "strict"  # vendor lint: reported by --profile strict only
         entries.append(entry)
@@ -89,6 +94,15 @@ def write_fixtures(root: Path) -> list[dict[str, Any]]:
     manifest["files"] = kept + entries
     manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", "utf-8")
     return entries
+
+
+def _first_applicable(bases: tuple[bytes, ...], name: str) -> MutationResult:
+    for base in bases[:-1]:
+        try:
+            return mutate(base, name, seed=0)
+        except ValueError:
+            continue
+    return mutate(bases[-1], name, seed=0)
 
 
 def main(argv: list[str] | None = None) -> int:

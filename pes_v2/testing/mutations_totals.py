@@ -1,9 +1,7 @@
-"""Mutations for the totals, uniqueness and dépense/recette coherence rules.
+"""Mutations for the VAT totals and the first dépense coherence rules (value edits only).
 
-Business mutations only change values (the catalogue tests compare the tree's shape), so
-rules that need a block the generator never writes (RattachPiece, LiensIdent, DteMajo…)
-and recette-only rules (the catalogue applies every mutation to a dépense-only flow too)
-are covered by unit tests instead.
+Rules that need a block the generator never writes (RattachPiece, LiensIdent, DteMajo…)
+have structural mutations in :mod:`.mutations_business`.
 """
 
 from __future__ import annotations

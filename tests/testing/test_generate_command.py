@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,20 @@ def test_mutate(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert "PES-DUP-001" in res.stderr
     assert out.read_bytes().startswith(b"<?xml")
+
+
+def test_mutate_with_context(tmp_path: Path) -> None:
+    out = tmp_path / "bad.xml"
+    res = CliRunner().invoke(generate, ["--mutate", "ids.idbord_already_sent", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    line = res.stderr.splitlines()[-1]
+    assert line.startswith("context (validate with --context): ")
+    context = json.loads(line.split(": ", 1)[1])
+    assert context == {"last_idbord": {"2021/01": 1200}}
+    report = pes_v2.validate(out, schemas="embedded", context=context)
+    assert [f.rule for f in report.findings if f.severity is pes_v2.Severity.ERROR] == [
+        "PES-DUP-006"
+    ]
 
 
 @pytest.mark.parametrize(
