@@ -11,7 +11,8 @@ Cases (inputs generated with pes_v2.testing and cached in benchmarks/.cache/):
 Cases 3 (signatures) and 4 (batch) have their own scripts: signature_bench.py, batch_bench.py.
 
 Each figure is the median wall time of ``--runs`` runs, each in a fresh process, with that
-process's own peak RSS (wait4), throughput, and the ratio to xmllint --stream.
+process's own peak RSS (wait4), throughput, and the ratio to xmllint --stream.  The cases
+take turns run after run, so that a slow spell of a shared machine weighs on all of them.
 """
 
 from __future__ import annotations
@@ -49,32 +50,50 @@ errors = sum(1 for _ in schema.iter_errors(sys.argv[1]))
 """
 
 
-def measure(
-    command: list[str], runs: int, memory_cap: int | None = None
-) -> tuple[float, int, bool]:
-    """Median wall time (s), peak RSS (KiB) of the slowest run, and whether it completed."""
-    walls, peak, ok = [], 0, True
+def run_once(command: list[str], memory_cap: int | None = None) -> tuple[float, int, bool]:
+    """Wall time (s), peak RSS (KiB) and whether ``command`` completed, in a fresh process."""
+
+    def cap() -> None:
+        if memory_cap:
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_AS, (memory_cap, memory_cap))
+
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=cap,
+        cwd=HERE,
+    )
+    _pid, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    return wall, usage.ru_maxrss, os.waitstatus_to_exitcode(status) in (0, 1, 3)
+
+
+def measure_round_robin(
+    commands: dict[str, list[str]], runs: int
+) -> tuple[dict[str, tuple[float, int, bool]], dict[str, list[float]]]:
+    """Median wall, peak RSS and completion of each command, the commands taking turns run
+    after run: a slow spell of the machine then weighs on every case alike, which keeps the
+    ratios of one run meaningful on a shared machine."""
+    walls: dict[str, list[float]] = {name: [] for name in commands}
+    peaks = dict.fromkeys(commands, 0)
+    done = dict.fromkeys(commands, True)
     for _ in range(runs):
+        for name, command in commands.items():
+            wall, peak, ok = run_once(command)
+            walls[name].append(wall)
+            peaks[name] = max(peaks[name], peak)
+            done[name] = done[name] and ok
+    medians = {name: (statistics.median(walls[name]), peaks[name], done[name]) for name in commands}
+    return medians, walls
 
-        def cap() -> None:
-            if memory_cap:
-                import resource
 
-                resource.setrlimit(resource.RLIMIT_AS, (memory_cap, memory_cap))
-
-        started = time.perf_counter()
-        process = subprocess.Popen(
-            command,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            preexec_fn=cap,
-            cwd=HERE,
-        )
-        _pid, status, usage = os.wait4(process.pid, 0)
-        walls.append(time.perf_counter() - started)
-        peak = max(peak, usage.ru_maxrss)
-        ok = ok and os.waitstatus_to_exitcode(status) in (0, 1, 3)
-    return statistics.median(walls), peak, ok
+def paired_ratio(walls: dict[str, list[float]], top: str, bottom: str) -> float:
+    """Median over the runs of ``top``'s wall divided by ``bottom``'s in the same turn."""
+    return statistics.median(a / b for a, b in zip(walls[top], walls[bottom], strict=True))
 
 
 def row(label: str, size_mb: float, result: tuple[float, int, bool], base: float | None) -> str:
@@ -105,32 +124,47 @@ def main() -> None:
         print(f"\n### {path.name} ({mb:.0f} MB)\n")
         print("| case | wall (median) | peak RSS | throughput | ratio to xmllint --stream |")
         print("|---|---|---|---|---|")
-        stream = None
+        commands: dict[str, list[str]] = {}
         if xmllint:
-            stream = measure(
-                [xmllint, "--noout", "--huge", "--stream", "--schema", str(schema), str(path)],
-                args.runs,
-            )
-            print(row("xmllint --stream --schema (XSD only)", mb, stream, stream[0]))
-            if not args.skip_dom:
-                dom = measure(
-                    [xmllint, "--noout", "--huge", "--schema", str(schema), str(path)],
-                    1,
-                    memory_cap=16 << 30,
-                )
-                print(row("xmllint --schema, DOM (XSD only)", mb, dom, stream[0]))
+            commands["stream"] = [
+                xmllint,
+                "--noout",
+                "--huge",
+                "--stream",
+                "--schema",
+                str(schema),
+                str(path),
+            ]
+        commands["xsd"] = [py, "-c", PES_V2, str(path), str(bundle), "xsd"]
+        commands["full"] = [py, "-c", PES_V2, str(path), str(bundle), "full"]
+        commands["embedded"] = [py, "-c", PES_V2, str(path), "embedded", "full"]
+        results, walls = measure_round_robin(commands, args.runs)
+        stream = results.get("stream")
         base = stream[0] if stream else None
-        xsd = measure([py, "-c", PES_V2, str(path), str(bundle), "xsd"], args.runs)
+        if stream:
+            print(row("xmllint --stream --schema (XSD only)", mb, stream, base))
+        if xmllint and not args.skip_dom:
+            dom = run_once(
+                [xmllint, "--noout", "--huge", "--schema", str(schema), str(path)],
+                memory_cap=16 << 30,
+            )
+            print(row("xmllint --schema, DOM (XSD only, 1 run)", mb, dom, base))
+        xsd, full = results["xsd"], results["full"]
         print(row("1. pes-v2, reading + XSD only (official)", mb, xsd, base))
-        full = measure([py, "-c", PES_V2, str(path), str(bundle), "full"], args.runs)
         print(row("2. pes-v2, XSD + all rules (official)", mb, full, base))
-        embedded = measure([py, "-c", PES_V2, str(path), "embedded", "full"], args.runs)
-        print(row("5. pes-v2, XSD + all rules (embedded)", mb, embedded, base))
+        print(row("5. pes-v2, XSD + all rules (embedded)", mb, results["embedded"], base))
         if size <= 10:
-            pure = measure([py, "-c", XMLSCHEMA, str(path), str(schema)], 1)
-            print(row("xmlschema (pure Python, XSD only)", mb, pure, base))
+            pure = run_once([py, "-c", XMLSCHEMA, str(path), str(schema)])
+            print(row("xmlschema (pure Python, XSD only, 1 run)", mb, pure, base))
             print(f"\npes-v2 XSD-only is {pure[0] / xsd[0]:.1f}x faster than xmlschema.")
         print(f"\nrules overhead over XSD only: {(full[0] / xsd[0] - 1) * 100:.0f} %")
+        if stream:
+            print(
+                "paired ratios (median over turns): "
+                f"XSD only / xmllint {paired_ratio(walls, 'xsd', 'stream'):.2f}, "
+                f"full / xmllint {paired_ratio(walls, 'full', 'stream'):.2f}, "
+                f"full / XSD only {paired_ratio(walls, 'full', 'xsd'):.2f}"
+            )
 
 
 if __name__ == "__main__":

@@ -153,7 +153,8 @@ def siret_valid(siret: str) -> bool:
     return luhn_checksum(siret) == 0 and siren_valid(siret[:9])
 
 
-_IBAN_LETTERS = str.maketrans({chr(code): str(code - 55) for code in range(ord("A"), ord("Z") + 1)})
+_LETTER_VALUES = {chr(code): str(code - 55) for code in range(ord("A"), ord("Z") + 1)}
+_IBAN_LETTERS = str.maketrans(_LETTER_VALUES)
 """ISO 13616: A=10 … Z=35."""
 
 
@@ -184,7 +185,12 @@ def iban_valid(iban: str, *, known_countries_only: bool = True) -> bool:
             return False
     elif len(iban) != expected:
         return False
-    return _iban_numeric(iban[4:] + iban[:4]) % 97 == 1
+    bban, country = iban[4:], iban[:2]
+    if bban.isdigit():  # the usual case: only the country code needs converting
+        number = int(bban + _LETTER_VALUES[country[0]] + _LETTER_VALUES[country[1]] + iban[2:4])
+    else:
+        number = _iban_numeric(bban + iban[:4])
+    return number % 97 == 1
 
 
 def bic_valid(bic: str) -> bool:
