@@ -26,8 +26,12 @@ def test_unsigned_flow_loads_neither_cryptography_nor_multiprocessing(tmp_path: 
         print(",".join(m for m in heavy if m in sys.modules))
         """
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script, str(flow)], capture_output=True, text=True, timeout=60
+    done = subprocess.run(  # from tmp_path: "-c" puts the working directory on sys.path
+        [sys.executable, "-c", script, str(flow)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == ""
