@@ -123,11 +123,10 @@ def url2pathname(path: str) -> str:
 
 
 def _inside(path: Path, base: Path) -> bool:
-    try:
-        path.resolve().relative_to(base.resolve())
-    except ValueError:
-        return False
-    return True
+    """True when ``path``, links followed, lies in ``base``."""
+    real = os.path.realpath(path)
+    root = os.path.realpath(base)
+    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def _location_target(location: str, including: Path, base: Path) -> Path:
@@ -171,6 +170,7 @@ class _Bundle:
     def __init__(self, base: Path, location: str) -> None:
         self.base = base.resolve()
         self.location = location
+        self._closures: dict[str, list[Path]] = {}
 
     def show(self, path: Path | str) -> str:
         rel = Path(path)
@@ -179,7 +179,14 @@ class _Bundle:
         return f"{rel.as_posix()} (in {self.location})"
 
     def closure(self, rel: str) -> list[Path]:
-        """Every file the root schema ``rel`` includes or imports, checked to stay local."""
+        """Every file the root schema ``rel`` includes or imports, checked to stay local
+        (computed once per bundle and root)."""
+        known = self._closures.get(rel)
+        if known is None:
+            known = self._closures[rel] = self._closure(rel)
+        return list(known)
+
+    def _closure(self, rel: str) -> list[Path]:
         start = (self.base / rel).resolve()
         if not _inside(start, self.base) or not start.is_file():
             raise BundleError(f"{self.show(rel)}: missing root schema")
@@ -535,12 +542,13 @@ class SchemaBundle:
 
     def native_schema_for(self, root: str) -> NativeSchema | None:
         """The same schema compiled for libxml2's stream validator (see :mod:`.xsd_stream`),
-        None when not covered or when that validator is not available here; cached."""
+        None when not covered, when that validator is not available here or when the schema
+        does not compile (:meth:`schema_for` then says why); cached."""
         rel = self._roots.get(root)
         if rel is None or not xsd_stream.available():
             return None
         if root not in self._native:
-            self.schema_for(root)  # the bundle's checks (local files only) come first
+            self._files.closure(rel)  # local files only, checked before libxml2 reads them
             with self._lock:
                 if root not in self._native:
                     self._native[root] = xsd_stream.compile_schema(self._files.base / rel)

@@ -338,7 +338,7 @@ class Validation:
         self.reader = Reader(
             source,
             schema_for=self._schema_for,
-            native_for=self.bundle.native_schema_for,
+            native_for=self._native_for,
             limits=options.limits,
             lang=options.lang,
         )
@@ -346,8 +346,13 @@ class Validation:
 
     def _schema_for(self, root: str) -> Any:
         schema = self.bundle.schema_for(root)
-        self.handler.check_ids = schema is not None
+        self.handler.check_ids = self.handler.check_ids or schema is not None
         return schema
+
+    def _native_for(self, root: str) -> Any:
+        native = self.bundle.native_schema_for(root)
+        self.handler.check_ids = native is not None
+        return native
 
     def __iter__(self) -> Iterator[Finding]:
         lang = self.options.lang

@@ -640,18 +640,20 @@ class Reader:
         root, namespace, root_line = _sniff_root(head)
         result.root, result.root_namespace = root, namespace
         schema = None
+        native = None
         if root is not None:
             local = etree.QName(root).localname
             if local not in PES_ROOTS:
                 queue.append(S.NOT_PES_ROOT.finding(lang, line=root_line, value=local))
-            elif self.schema_for is not None:
-                schema = self.schema_for(root)
-                if schema is None:
+            else:
+                # The stream validator first; lxml's compiled schema only when it is not
+                # available, or later, to locate errors.
+                native = self.native_for(root) if self.native_for is not None else None
+                if native is None and self.schema_for is not None:
+                    schema = self.schema_for(root)
+                if native is None and schema is None and self.schema_for is not None:
                     queue.append(S.NO_SCHEMA_FOR_ROOT.finding(lang, value=local))
-        result.schema_checked = schema is not None
-        native = None
-        if schema is not None and root is not None and self.native_for is not None:
-            native = self.native_for(root)
+        result.schema_checked = native is not None or schema is not None
         validation = None
         if native is not None:
             # libxml2 validates in a thread of its own; the parser below builds records only.
@@ -780,12 +782,14 @@ class Reader:
                 windows.update(range(span[0] - 1, span[-1] + 1))
             schema_error_count = validation.count
 
-        if schema is not None and raw_schema_errors:
+        if result.schema_checked and raw_schema_errors:
+            if schema is None and self.schema_for is not None and root is not None:
+                schema = self.schema_for(root)  # compiled now, to locate the errors
             result.schema_errors = self._locate(
                 handle, schema, raw_schema_errors, windows, namespace
             )
             result.schema_errors_dropped = max(0, schema_error_count - limits.max_schema_errors)
-        elif schema is not None:
+        elif result.schema_checked:
             result.schema_errors = []
         yield from _flush(queue)
 
@@ -848,13 +852,13 @@ class Reader:
     def _locate(
         self,
         handle: Input,
-        schema: etree.XMLSchema,
+        schema: etree.XMLSchema | None,
         raw: list[RawSchemaError],
         windows: set[int],
         namespace: str | None,
     ) -> list[SchemaError]:
         limit = self.limits.max_schema_errors
-        if handle.reopen is not None:
+        if handle.reopen is not None and schema is not None:
             try:
                 stream = handle.reopen()
             except OSError:
