@@ -126,8 +126,9 @@ class NativeSchema:
         if not parser:
             raise RuntimeError(f"{path}: cannot read the schema")
         try:
-            # Compilation warnings (e.g. an import skipped because its namespace is
-            # already imported) were seen, and accepted, when lxml compiled the bundle.
+            # Warnings (e.g. an import skipped because its namespace is already imported)
+            # are not failures; a schema that does not compile gives NULL, and the caller
+            # then compiles it with lxml, whose error says which file and why.
             _LIB.xmlSchemaSetParserStructuredErrors(parser, _ignore, None)
             self._pointer = _LIB.xmlSchemaParse(parser)
         finally:
