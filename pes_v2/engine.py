@@ -345,14 +345,15 @@ class Validation:
         self.findings: list[Finding] = []
 
     def _schema_for(self, root: str) -> Any:
-        schema = self.bundle.schema_for(root)
-        self.handler.check_ids = self.handler.check_ids or schema is not None
-        return schema
+        return self._validating(self.bundle.schema_for(root))
 
     def _native_for(self, root: str) -> Any:
-        native = self.bundle.native_schema_for(root)
-        self.handler.check_ids = native is not None
-        return native
+        return self._validating(self.bundle.native_schema_for(root))
+
+    def _validating(self, schema: Any) -> Any:
+        """Note that a schema validates the flow (either kind), and hand it on."""
+        self.handler.check_ids = self.handler.check_ids or schema is not None
+        return schema
 
     def __iter__(self) -> Iterator[Finding]:
         lang = self.options.lang

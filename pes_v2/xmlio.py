@@ -347,8 +347,6 @@ class SchemaError:
 class RawSchemaError(NamedTuple):
     """A schema error as the validator raised it, before it is located."""
 
-    chunk: int
-    """Index of the chunk being read when it was raised."""
     message: str
     type_name: str
     line: int | None
@@ -514,16 +512,12 @@ def _make_parser(
     )
 
 
-def _sniff_root(chunks: list[bytes]) -> tuple[str | None, str | None, int | None]:
-    """Clark name, namespace and line of the root element, read from the buffered head.
+def _sniff_root(data: bytes, start: int) -> tuple[str | None, str | None, int | None]:
+    """Clark name, namespace and line of the root element, read from the buffered head
+    ``data`` where the root starts at ``start``.
 
     Only the bytes up to the end of the root's start tag are parsed when that is enough
     (a small flow's head is the whole flow)."""
-    data = b"".join(chunks)
-    try:
-        start = _prolog_end(data) or 0
-    except ValueError:
-        start = 0
     end = data.find(b">", start)
     pieces = (data[: end + 1], data[end + 1 :]) if end >= 0 else (data,)
     parser = etree.XMLPullParser(
@@ -604,12 +598,14 @@ class Reader:
         chunks = _chunks(handle.stream, limits.chunk_size)
         head: list[bytes] = []
         size = 0
+        root_start: int | None = None
         for chunk in chunks:
             head.append(chunk)
             size += len(chunk)
             joined = b"".join(head)
             try:
-                if _prolog_end(joined) is not None:
+                root_start = _prolog_end(joined)
+                if root_start is not None:
                     break
             except ValueError:
                 queue.append(S.DOCTYPE.finding(lang, line=_line_of(joined, b"<!")))
@@ -637,7 +633,7 @@ class Reader:
         result.encoding = prolog.encoding
         queue.extend(prolog_findings)
 
-        root, namespace, root_line = _sniff_root(head)
+        root, namespace, root_line = _sniff_root(head_bytes, root_start or 0)
         result.root, result.root_namespace = root, namespace
         schema = None
         native = None
@@ -646,21 +642,20 @@ class Reader:
             if local not in PES_ROOTS:
                 queue.append(S.NOT_PES_ROOT.finding(lang, line=root_line, value=local))
             else:
-                # The stream validator first; lxml's compiled schema only when it is not
-                # available, or later, to locate errors.
+                # The stream validator first; lxml's compiled schema, plugged into the
+                # parser below, only when it is not available (or later, to locate errors).
                 native = self.native_for(root) if self.native_for is not None else None
                 if native is None and self.schema_for is not None:
                     schema = self.schema_for(root)
-                if native is None and schema is None and self.schema_for is not None:
-                    queue.append(S.NO_SCHEMA_FOR_ROOT.finding(lang, value=local))
+                    if schema is None:
+                        queue.append(S.NO_SCHEMA_FOR_ROOT.finding(lang, value=local))
         result.schema_checked = native is not None or schema is not None
         validation = None
         if native is not None:
             # libxml2 validates in a thread of its own; the parser below builds records only.
             validation = self._validation = StreamValidation(native, limits.max_schema_errors)
-        plugged = schema if validation is None else None
 
-        parser = _make_parser(plugged, RECORD_TAGS | {root} if root else None)
+        parser = _make_parser(schema, RECORD_TAGS | {root} if root else None)
         seen_log = 0
         raw_schema_errors: list[RawSchemaError] = []
         windows: set[int] = set()
@@ -776,9 +771,7 @@ class Reader:
             validation.finish()
             for found in validation.errors:
                 span = validation.chunks_of(found)
-                raw_schema_errors.append(
-                    RawSchemaError(span[-1], found.message, found.type_name, found.line)
-                )
+                raw_schema_errors.append(RawSchemaError(found.message, found.type_name, found.line))
                 windows.update(range(span[0] - 1, span[-1] + 1))
             schema_error_count = validation.count
 
@@ -806,9 +799,7 @@ class Reader:
         entries = list(log)
         for entry in entries[seen:]:
             if entry.domain == etree.ErrorDomains.SCHEMASV:
-                raw_schema_errors.append(
-                    RawSchemaError(chunk_index, entry.message, entry.type_name, None)
-                )
+                raw_schema_errors.append(RawSchemaError(entry.message, entry.type_name, None))
                 windows.update((chunk_index - 1, chunk_index))
                 continue
             if entry.level < etree.ErrorLevels.ERROR:
