@@ -878,6 +878,29 @@ _SECTIONS = ((b"<!--", b"-->"), (b"<![CDATA[", b"]]>"), (b"<?", b"?>"))
 """Markup that may hold ``<`` and ``>``: comments, CDATA sections, processing instructions."""
 
 
+def _next_section(data: bytes, position: int) -> tuple[int, bytes, bytes] | None:
+    """The first section opener in ``data`` at or after ``position``: (offset, opener,
+    terminator), or None.
+
+    Looks for the openers' second byte (``!``, ``?``: rare in a flow, where ``<`` is
+    everywhere), then at the bytes around it."""
+    best: tuple[int, bytes, bytes] | None = None
+    for mark in (b"!", b"?"):
+        found = data.find(mark, position + 1)
+        while found >= 0 and (best is None or found - 1 < best[0]):
+            if data[found - 1] == 0x3C:  # "<"
+                for opener, closing in _SECTIONS:
+                    if data.startswith(opener, found - 1):
+                        best = (found - 1, opener, closing)
+                        break
+                else:
+                    found = data.find(mark, found + 1)
+                    continue
+                break
+            found = data.find(mark, found + 1)
+    return best
+
+
 class _MarkupGuard:
     """Bounds what libxml2 would buffer whole, before it sees it: one piece of markup (a
     tag with its attributes, a comment, a processing instruction) and one text node (or
@@ -924,17 +947,12 @@ class _MarkupGuard:
                 resume = position
                 self.closing = None
             else:
-                best = -1
-                for opener, closing in _SECTIONS:
-                    found = data.find(opener, position)
-                    if found >= 0 and (best < 0 or found < best):
-                        best, self.closing = found, closing
-                        size = len(opener)
-                if best < 0:
-                    self.closing = None
+                opened = _next_section(data, position)
+                if opened is None:
                     break
+                best, opener, self.closing = opened
                 self.section_start = base + best
-                position = best + size
+                position = best + len(opener)
         self.carry = data[max(position, len(data) - 8) :]
         self.total += len(chunk)
         if self.closing is not None:
