@@ -108,7 +108,7 @@ def v(element: Element | None, path: str) -> str | None:
     """The ``V`` attribute at ``path`` below ``element`` (stripped), or None."""
     if element is None:
         return None
-    found = element.find(path)
+    found = element.find(path) if "/" in path else next(element.iterchildren(path), None)
     if found is None:
         return None
     value = found.get("V")
