@@ -124,13 +124,17 @@ def url2pathname(path: str) -> str:
 
 def _inside(path: Path, base: Path) -> bool:
     """True when ``path``, links followed, lies in ``base``."""
-    real = os.path.realpath(path)
-    root = os.path.realpath(base)
+    return _within(os.path.realpath(path), os.path.realpath(base))
+
+
+def _within(real: str, root: str) -> bool:
+    """True when the link-free path ``real`` lies in the link-free folder ``root``."""
     return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def _location_target(location: str, including: Path, base: Path) -> Path:
-    """The local file a ``schemaLocation`` names; ValueError for a URL or a path outside."""
+    """The local file a ``schemaLocation`` names, links followed; ValueError for a URL or a
+    path outside ``base`` (a folder without links: resolved)."""
     parts = urlsplit(location)
     scheme = parts.scheme.lower()
     if scheme == "file":
@@ -141,11 +145,12 @@ def _location_target(location: str, including: Path, base: Path) -> Path:
         raise ValueError(f"schemaLocation {location!r} is a URL; loading never uses the network")
     else:
         target = including.parent / unquote(location)
-    if not _inside(target, base):
+    real = os.path.realpath(target)
+    if not _within(real, str(base)):
         raise ValueError(f"schemaLocation {location!r} points outside the bundle")
-    if not target.is_file():
+    if not os.path.isfile(real):
         raise ValueError(f"schemaLocation {location!r}: no such file in the bundle")
-    return target.resolve()
+    return Path(real)
 
 
 class _BundleResolver(etree.Resolver):  # type: ignore[misc]
@@ -442,12 +447,18 @@ class SchemaBundle:
     location: str
 
     def __init__(
-        self, kind: str, version: str, location: str, base: Path, roots: Mapping[str, str]
+        self,
+        kind: str,
+        version: str,
+        location: str,
+        base: Path,
+        roots: Mapping[str, str],
+        files: _Bundle | None = None,
     ) -> None:
         self.kind = kind
         self.version = version
         self.location = location
-        self._files = _Bundle(base, location)
+        self._files = files if files is not None else _Bundle(base, location)
         self._roots = MappingProxyType(dict(roots))
         self._compiled: dict[str, Any] = {}
         self._native: dict[str, NativeSchema | None] = {}
@@ -504,7 +515,7 @@ class SchemaBundle:
         names = [base.name, source.name] if base != folder else [source.name]
         version = _detect_version(files, names)
         roots = {root: rel for root, rel in ROOTS.items() if (base / rel).is_file()}
-        return cls("official", version, location, base, roots)
+        return cls("official", version, location, base, roots, files)  # closures kept
 
     @classmethod
     def embedded(cls) -> SchemaBundle:
