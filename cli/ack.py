@@ -33,7 +33,7 @@ def ack(path: str, fmt: str, lang: str, schemas: str | None) -> None:
         bundle = resolve_bundle(schemas)
         report = validate_flow(path, schemas=bundle, lang=lang)
     except PesError as exc:
-        fail(f"{path}: {exc}")
+        fail(f"{path}: {exc}", fr=f"{path} : {exc.message('fr')}")
     problems = [f for f in report.findings if f.severity is not Severity.INFO]
     if fmt == "json":
         data = document.as_dict(lang)

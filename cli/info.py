@@ -159,15 +159,18 @@ def info(path: str, fmt: str, lang: str, schemas: str | None) -> None:
     try:
         bundle = resolve_bundle(schemas)
     except PesError as exc:
-        fail(str(exc))
+        fail(exc)
     if path != "-":
         import os
 
         if not os.path.lexists(path):
-            fail(f"{path}: no such file or directory")
+            fail(
+                f"{path}: no such file or directory", fr=f"{path} : fichier ou dossier introuvable"
+            )
     outcome = validate_file(path, schemas=bundle, lang=lang)
     if outcome.report is None:
-        fail(outcome.error or "cannot read", EXIT_INTERNAL if outcome.internal else EXIT_USAGE)
+        code = EXIT_INTERNAL if outcome.internal else EXIT_USAGE
+        fail(outcome.error or "cannot read", code, fr=outcome.error or "lecture impossible")
     if fmt == "json":
         click.echo(json.dumps(info_document(outcome), ensure_ascii=False, indent=2))
     else:

@@ -16,6 +16,8 @@ from pes_v2.bundles import (
 )
 from pes_v2.errors import PesError
 
+from .common import fail
+
 _MESSAGES: dict[str, dict[str, str]] = {
     "default": {"fr": "par défaut", "en": "default"},
     "embedded": {"fr": "intégré, PES_Aller seulement", "en": "embedded, PES_Aller only"},
@@ -36,9 +38,9 @@ def _t(key: str, lang: str, **values: str) -> str:
 
 def _fail(exc: Exception) -> NoReturn:
     """One line on stderr, exit code 2, never a traceback."""
-    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    click.echo(f"pes-v2: error: {message}", err=True)
-    raise SystemExit(2)
+    if isinstance(exc, PesError):
+        fail(exc)
+    fail(str(exc) or type(exc).__name__)
 
 
 def _lang(ctx: click.Context) -> str:

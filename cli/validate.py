@@ -30,7 +30,15 @@ from pes_v2.reporting import (
     render_summary_text,
 )
 
-from .common import EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_USAGE, fail, parse_limits
+from .common import (
+    EXIT_INTERNAL,
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_USAGE,
+    error_line,
+    fail,
+    parse_limits,
+)
 
 
 def exit_code(outcomes: list[FileOutcome], fail_on: Severity) -> int:
@@ -148,13 +156,20 @@ def validate(
         trust = load_trust(trust_files)
         files = list(expand_paths(paths))
     except PesError as exc:
-        fail(str(exc))
+        fail(exc)
     if paths.count(STDIN) > 1:
-        fail("'-' (standard input) can be given only once")
+        fail(
+            "'-' (standard input) can be given only once",
+            fr="« - » (l'entrée standard) ne peut être donné qu'une fois",
+        )
     if fmt == "acquit" and len(files) > 1 and not output:
-        fail("--format acquit with several files needs --output DIR (one ACK per flow)")
+        fail(
+            "--format acquit with several files needs --output DIR (one ACK per flow)",
+            fr="--format acquit avec plusieurs fichiers demande --output DOSSIER "
+            "(un acquit par flux)",
+        )
     if output and os.path.isdir(output) and not (fmt == "acquit" and len(files) > 1):
-        fail(f"{output}: is a directory")
+        fail(f"{output}: is a directory", fr=f"{output} : est un dossier")
     stream = validate_paths(
         files,
         schemas=bundle,
@@ -176,7 +191,7 @@ def validate(
             for outcome in progress:
                 outcomes.append(outcome)
                 if outcome.report is None:
-                    click.echo(f"pes-v2: error: {outcome.error}", err=True)
+                    click.echo(error_line(outcome.error or "", lang), err=True)
                 if fmt == "jsonl":
                     sink.write(render_jsonl_file(outcome))
                     sink.flush()
@@ -202,7 +217,8 @@ def validate(
         if fmt == "acquit":
             _write_acquits(outcomes, output, lang)
     except OSError as exc:
-        fail(f"{output or 'stdout'}: {exc.strerror or exc}")
+        where = output or "stdout"
+        fail(f"{where}: {exc.strerror or exc}", fr=f"{where} : {exc.strerror or exc}")
     sys.exit(exit_code(outcomes, threshold))
 
 
@@ -233,9 +249,13 @@ def _write_acquits(outcomes: list[FileOutcome], output: str | None, lang: str) -
     if len(outcomes) == 1:
         data = render_acquit(outcomes[0], lang=lang)
         if data is None:
-            click.echo(
-                f"pes-v2: error: {outcomes[0].path}: not a PES_Aller, no acknowledgment", err=True
+            where = outcomes[0].path
+            message = (
+                f"{where} : pas un PES_Aller, pas d'acquit"
+                if lang == "fr"
+                else f"{where}: not a PES_Aller, no acknowledgment"
             )
+            click.echo(error_line(message, lang), err=True)
             return
         if output:
             Path(output).write_bytes(data)

@@ -521,10 +521,15 @@ def read_acquit(source: str | os.PathLike[str] | bytes | IO[bytes]) -> AckDocume
                 os.fspath(source) if isinstance(source, (str, os.PathLike)) else source, parser
             ).getroot()
     except (etree.XMLSyntaxError, OSError) as exc:
-        raise InputError(f"not a readable XML file: {exc}") from None
+        raise InputError(
+            f"not a readable XML file: {exc}", f"fichier XML illisible : {exc}"
+        ) from None
     qname = etree.QName(root)
     if qname.localname != "PES_ACQUIT":
-        raise InputError(f"root element is {qname.localname}, not PES_ACQUIT")
+        raise InputError(
+            f"root element is {qname.localname}, not PES_ACQUIT",
+            f"l'élément racine est {qname.localname}, pas PES_ACQUIT",
+        )
     version = {NS_V2: "v2", NS_V1: "v1"}.get(qname.namespace or "", "unknown")
     enveloppe = _child(root, "Enveloppe")
     parametres = None if enveloppe is None else _child(enveloppe, "Parametres")

@@ -24,9 +24,15 @@ def _options(
     trust: Iterable[bytes | str | os.PathLike[str]] | None = None,
 ) -> Options:
     if lang not in LANGS:
-        raise ConfigError(f"unknown language {lang!r}: choose one of {', '.join(LANGS)}")
+        raise ConfigError(
+            f"unknown language {lang!r}: choose one of {', '.join(LANGS)}",
+            f"langue inconnue {lang!r} : choisir parmi {', '.join(LANGS)}",
+        )
     if profile not in PROFILES:
-        raise ConfigError(f"unknown profile {profile!r}: choose one of {', '.join(PROFILES)}")
+        raise ConfigError(
+            f"unknown profile {profile!r}: choose one of {', '.join(PROFILES)}",
+            f"profil inconnu {profile!r} : choisir parmi {', '.join(PROFILES)}",
+        )
     return Options(
         lang=lang,
         profile=profile,
@@ -48,10 +54,16 @@ def load_trust(anchors: Iterable[bytes | str | os.PathLike[str]] | None) -> tupl
             with open(anchor, "rb") as stream:
                 pems.append(stream.read())
         except OSError as exc:
-            raise ConfigError(f"{anchor}: cannot read the trust anchors ({exc.strerror})") from None
+            raise ConfigError(
+                f"{anchor}: cannot read the trust anchors ({exc.strerror})",
+                f"{anchor} : autorités de confiance illisibles ({exc.strerror})",
+            ) from None
     for pem in pems:
         if b"-----BEGIN CERTIFICATE-----" not in pem:
-            raise ConfigError("a trust anchor is not a PEM certificate")
+            raise ConfigError(
+                "a trust anchor is not a PEM certificate",
+                "une autorité de confiance n'est pas un certificat PEM",
+            )
     return tuple(pems)
 
 

@@ -61,7 +61,9 @@ def expand_paths(paths: Iterable[str]) -> Iterator[str]:
         elif os.path.lexists(path):
             yield path
         else:
-            raise InputError(f"{path}: no such file or directory")
+            raise InputError(
+                f"{path}: no such file or directory", f"{path} : fichier ou dossier introuvable"
+            )
 
 
 def _spooled_stdin() -> BinaryIO:
@@ -104,7 +106,7 @@ def validate_file(
             report = validate(path, **options)
         return FileOutcome(path, report, facts=facts_of(report) if facts else None)
     except PesError as exc:
-        return FileOutcome(path, error=str(exc))
+        return FileOutcome(path, error=exc.message(lang))
     except Exception as exc:
         return _internal(path, exc)
 

@@ -132,8 +132,16 @@ def _within(real: str, root: str) -> bool:
     return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
 
 
+class _Refused(ValueError):
+    """A ``schemaLocation`` refused; ``str()`` in English, ``fr`` in French."""
+
+    def __init__(self, en: str, fr: str) -> None:
+        super().__init__(en)
+        self.fr = fr
+
+
 def _location_target(location: str, including: Path, base: Path) -> Path:
-    """The local file a ``schemaLocation`` names, links followed; ValueError for a URL or a
+    """The local file a ``schemaLocation`` names, links followed; _Refused for a URL or a
     path outside ``base`` (a folder without links: resolved)."""
     parts = urlsplit(location)
     scheme = parts.scheme.lower()
@@ -142,14 +150,23 @@ def _location_target(location: str, including: Path, base: Path) -> Path:
     elif len(scheme) == 1:  # a Windows drive letter: an absolute path
         target = Path(location)
     elif scheme:
-        raise ValueError(f"schemaLocation {location!r} is a URL; loading never uses the network")
+        raise _Refused(
+            f"schemaLocation {location!r} is a URL; loading never uses the network",
+            f"schemaLocation {location!r} est une URL ; le chargement n'utilise jamais le réseau",
+        )
     else:
         target = including.parent / unquote(location)
     real = os.path.realpath(target)
     if not _within(real, str(base)):
-        raise ValueError(f"schemaLocation {location!r} points outside the bundle")
+        raise _Refused(
+            f"schemaLocation {location!r} points outside the bundle",
+            f"schemaLocation {location!r} désigne un fichier hors du jeu de schémas",
+        )
     if not os.path.isfile(real):
-        raise ValueError(f"schemaLocation {location!r}: no such file in the bundle")
+        raise _Refused(
+            f"schemaLocation {location!r}: no such file in the bundle",
+            f"schemaLocation {location!r} : fichier absent du jeu de schémas",
+        )
     return Path(real)
 
 
@@ -165,7 +182,10 @@ class _BundleResolver(etree.Resolver):  # type: ignore[misc]
         scheme = parts.scheme.lower()
         path = Path(url2pathname(parts.path)) if scheme == "file" else Path(url)
         if (scheme not in ("", "file") and len(scheme) != 1) or not _inside(path, self._base):
-            raise BundleError(f"{url}: refused, outside the bundle (no network access)")
+            raise BundleError(
+                f"{url}: refused, outside the bundle (no network access)",
+                f"{url} : refusé, hors du jeu de schémas (aucun accès réseau)",
+            )
         return self.resolve_filename(str(path), context)
 
 
@@ -177,11 +197,11 @@ class _Bundle:
         self.location = location
         self._closures: dict[str, list[Path]] = {}
 
-    def show(self, path: Path | str) -> str:
+    def show(self, path: Path | str, lang: str = "en") -> str:
         rel = Path(path)
         with contextlib.suppress(ValueError):
             rel = Path(path).resolve().relative_to(self.base)
-        return f"{rel.as_posix()} (in {self.location})"
+        return f"{rel.as_posix()} ({'dans' if lang == 'fr' else 'in'} {self.location})"
 
     def closure(self, rel: str) -> list[Path]:
         """Every file the root schema ``rel`` includes or imports, checked to stay local
@@ -194,7 +214,10 @@ class _Bundle:
     def _closure(self, rel: str) -> list[Path]:
         start = (self.base / rel).resolve()
         if not _inside(start, self.base) or not start.is_file():
-            raise BundleError(f"{self.show(rel)}: missing root schema")
+            raise BundleError(
+                f"{self.show(rel)}: missing root schema",
+                f"{self.show(rel, 'fr')} : schéma racine absent",
+            )
         seen: dict[Path, None] = {start: None}
         todo = [start]
         while todo:
@@ -210,18 +233,22 @@ class _Bundle:
             doc = etree.parse(str(path), _scan_parser())
         except (etree.XMLSyntaxError, OSError) as exc:
             raise BundleError(
-                f"{self.show(path)}: not well-formed XML: {_first_line(exc)}"
+                f"{self.show(path)}: not well-formed XML: {_first_line(exc)}",
+                f"{self.show(path, 'fr')} : XML mal formé : {_first_line(exc)}",
             ) from None
-        _refuse_external_entities(doc, self.show(path))
+        _refuse_external_entities(doc, self.show(path), self.show(path, "fr"))
         for element in doc.iter(*_REF_TAGS):
             location = (element.get("schemaLocation") or "").strip()
             if not location:
                 continue
             try:
                 yield _location_target(location, path, self.base)
-            except ValueError as exc:
+            except _Refused as exc:
                 line = element.sourceline
-                raise BundleError(f"{self.show(path)}, line {line}: {exc}") from None
+                raise BundleError(
+                    f"{self.show(path)}, line {line}: {exc}",
+                    f"{self.show(path, 'fr')}, ligne {line} : {exc.fr}",
+                ) from None
 
     def compile(self, rel: str) -> Any:
         """Compile the root schema ``rel`` with a parser that cannot reach outside the bundle."""
@@ -232,18 +259,23 @@ class _Bundle:
         try:
             return etree.XMLSchema(etree.parse(str(path), parser))
         except (etree.XMLSchemaParseError, etree.XMLSyntaxError) as exc:
+            where = _error_file(exc, path)
             raise BundleError(
-                f"{self.show(_error_file(exc, path))}: does not compile: {_first_line(exc)}"
+                f"{self.show(where)}: does not compile: {_first_line(exc)}",
+                f"{self.show(where, 'fr')} : ne se compile pas : {_first_line(exc)}",
             ) from None
 
 
-def _refuse_external_entities(doc: Any, shown: str) -> None:
+def _refuse_external_entities(doc: Any, shown: str, shown_fr: str) -> None:
     dtd = doc.docinfo.internalDTD
     if dtd is None:
         return
     for entity in dtd.iterentities():
         if entity.system_url:
-            raise BundleError(f"{shown}: declares an external entity ({entity.name}); refused")
+            raise BundleError(
+                f"{shown}: declares an external entity ({entity.name}); refused",
+                f"{shown_fr} : déclare une entité externe ({entity.name}) ; refusé",
+            )
 
 
 def _first_error(exc: Exception) -> Any:
@@ -391,20 +423,26 @@ def _unzip(archive: Path, dest: Path) -> None:
         with zipfile.ZipFile(archive) as zf:
             infos = zf.infolist()
             if len(infos) > ZIP_MAX_MEMBERS:
-                raise BundleError(f"{archive}: more than {ZIP_MAX_MEMBERS} entries; refused")
+                raise BundleError(
+                    f"{archive}: more than {ZIP_MAX_MEMBERS} entries; refused",
+                    f"{archive} : plus de {ZIP_MAX_MEMBERS} entrées ; refusé",
+                )
             total = 0
             for info in infos:
                 try:
                     rel = _member_path(info)
                 except ValueError as exc:
                     raise BundleError(
-                        f"{archive}: entry {info.filename!r}: {exc}; refused"
+                        f"{archive}: entry {info.filename!r}: {exc}; refused",
+                        f"{archive} : entrée {info.filename!r} : {exc} ; refusé",
                     ) from None
                 if rel is None:
                     continue
                 total += _copy_member(zf, info, dest / rel, archive, ZIP_MAX_TOTAL_BYTES - total)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError) as exc:
-        raise BundleError(f"{archive}: unreadable zip: {exc}") from None
+        raise BundleError(
+            f"{archive}: unreadable zip: {exc}", f"{archive} : zip illisible : {exc}"
+        ) from None
 
 
 def _copy_member(
@@ -418,7 +456,9 @@ def _copy_member(
             written += len(chunk)
             if written > limit:
                 raise BundleError(
-                    f"{archive}: entry {info.filename!r}: too large once uncompressed; refused"
+                    f"{archive}: entry {info.filename!r}: too large once uncompressed; refused",
+                    f"{archive} : entrée {info.filename!r} trop grande une fois décompressée ; "
+                    "refusé",
                 )
             dst.write(chunk)
     return written
@@ -489,7 +529,9 @@ class SchemaBundle:
         """Open an official bundle (folder or ``.zip``); BundleError says which file and why."""
         source = Path(path).expanduser()
         if not source.exists():
-            raise BundleError(f"{source}: no such file or directory")
+            raise BundleError(
+                f"{source}: no such file or directory", f"{source} : fichier ou dossier introuvable"
+            )
         key = _cache_key(source)
         with _BUNDLES_LOCK:
             cached = _BUNDLES.get(key)
@@ -506,10 +548,16 @@ class SchemaBundle:
         elif zipfile.is_zipfile(source):
             folder = _extract_zip(source)
         else:
-            raise BundleError(f"{source}: neither a directory nor a zip file")
+            raise BundleError(
+                f"{source}: neither a directory nor a zip file",
+                f"{source} : ni un dossier ni un fichier zip",
+            )
         base = _find_base(folder)
         if base is None:
-            raise BundleError(f"{source}: not a PES V2 schema bundle (no {_MARKER})")
+            raise BundleError(
+                f"{source}: not a PES V2 schema bundle (no {_MARKER})",
+                f"{source} : pas un jeu de schémas PES V2 (pas de {_MARKER})",
+            )
         location = str(source.resolve())
         files = _Bundle(base, location)
         names = [base.name, source.name] if base != folder else [source.name]
@@ -527,7 +575,8 @@ class SchemaBundle:
         base = _embedded_dir()
         if not (base / EMBEDDED_ROOTS[PES_ALLER]).is_file():
             raise BundleError(
-                f"{base}: embedded schema PES_Aller.xsd missing (broken installation)"
+                f"{base}: embedded schema PES_Aller.xsd missing (broken installation)",
+                f"{base} : schéma embarqué PES_Aller.xsd absent (installation abîmée)",
             )
         bundle = cls("embedded", _embedded_version(base), "embedded", base, EMBEDDED_ROOTS)
         with _BUNDLES_LOCK:
@@ -654,7 +703,10 @@ def _bundles_dir() -> Path:
 
 def _checked_version(version: str) -> str:
     if not _VERSION_RE.match(version):
-        raise BundleError(f"{version!r}: not a version number (expected e.g. 5.30)")
+        raise BundleError(
+            f"{version!r}: not a version number (expected e.g. 5.30)",
+            f"{version!r} : pas un numéro de version (attendu : par exemple 5.30)",
+        )
     return version
 
 
@@ -667,12 +719,18 @@ def install_bundle(path: str | os.PathLike[str], version: str | None = None) -> 
     bundle = SchemaBundle.from_path(path)
     chosen = _checked_version(version) if version else bundle.version
     if chosen == "unknown":
-        raise BundleError(f"{path}: version unknown; give it explicitly (--version)")
+        raise BundleError(
+            f"{path}: version unknown; give it explicitly (--version)",
+            f"{path} : version inconnue ; donnez-la (--version)",
+        )
     bundle.check()
     try:
         return _store(bundle, chosen)
     except OSError as exc:
-        raise BundleError(f"{_bundles_dir()}: cannot install there: {exc}") from None
+        raise BundleError(
+            f"{_bundles_dir()}: cannot install there: {exc}",
+            f"{_bundles_dir()} : installation impossible : {exc}",
+        ) from None
 
 
 def _store(bundle: SchemaBundle, chosen: str) -> SchemaBundle:
@@ -724,7 +782,10 @@ def remove_bundle(version: str) -> None:
     """Unregister the bundle installed under ``version``; BundleError if there is none."""
     target = _bundles_dir() / _checked_version(version)
     if not target.is_dir():
-        raise BundleError(f"{version}: no schema bundle installed under this version")
+        raise BundleError(
+            f"{version}: no schema bundle installed under this version",
+            f"{version} : aucun jeu de schémas installé sous cette version",
+        )
     _forget(target)
     shutil.rmtree(target)
 

@@ -36,25 +36,40 @@ def load_context(
     try:
         text = path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the context file ({exc.strerror or exc})") from None
+        raise ConfigError(
+            f"{path}: cannot read the context file ({exc.strerror or exc})",
+            f"{path} : fichier de contexte illisible ({exc.strerror or exc})",
+        ) from None
     try:
         if path.suffix.lower() == ".toml":
             try:
                 tomllib = importlib.import_module("tomllib")
             except ModuleNotFoundError:  # Python 3.10
-                raise ConfigError(f"{path}: TOML needs Python 3.11 or newer; use JSON") from None
+                raise ConfigError(
+                    f"{path}: TOML needs Python 3.11 or newer; use JSON",
+                    f"{path} : TOML demande Python 3.11 ou plus récent ; utilisez JSON",
+                ) from None
             data = tomllib.loads(text.decode("utf-8"))
         else:
             data = json.loads(text.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not a valid context file: {exc}") from None
+        raise ConfigError(
+            f"{path}: not a valid context file: {exc}",
+            f"{path} : fichier de contexte invalide : {exc}",
+        ) from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: a context file holds a table of keys")
+        raise ConfigError(
+            f"{path}: a context file holds a table of keys",
+            f"{path} : un fichier de contexte contient une table de clés",
+        )
     return _checked(data)
 
 
 def _checked(data: Mapping[str, Any]) -> Mapping[str, Any]:
     unknown = sorted(set(data) - KNOWN_KEYS)
     if unknown:
-        raise ConfigError(f"unknown context keys: {', '.join(unknown)}")
+        raise ConfigError(
+            f"unknown context keys: {', '.join(unknown)}",
+            f"clés de contexte inconnues : {', '.join(unknown)}",
+        )
     return data

@@ -118,16 +118,20 @@ def open_input(source: Source) -> Input:
     if isinstance(source, (str, os.PathLike)):
         path = os.fspath(source)
         if os.path.isdir(path):
-            raise InputError(f"{path}: is a directory")
+            raise InputError(f"{path}: is a directory", f"{path} : est un dossier")
         try:
             opened: BinaryIO = _open_no_wait(path)
             size = os.fstat(opened.fileno()).st_size
         except FileNotFoundError:
-            raise InputError(f"{path}: no such file") from None
+            raise InputError(f"{path}: no such file", f"{path} : fichier introuvable") from None
         except PermissionError:
-            raise InputError(f"{path}: permission denied") from None
+            raise InputError(
+                f"{path}: permission denied", f"{path} : lecture non autorisée"
+            ) from None
         except OSError as exc:
-            raise InputError(f"{path}: {exc.strerror or exc}") from None
+            raise InputError(
+                f"{path}: {exc.strerror or exc}", f"{path} : illisible ({exc.strerror or exc})"
+            ) from None
         if not stat.S_ISREG(os.fstat(opened.fileno()).st_mode):
             # A FIFO or a device cannot be read a second time.
             return Input(path, None, opened, None, True)
@@ -151,7 +155,11 @@ def open_input(source: Source) -> Input:
 
             reopen = reopen_stream
         return Input(name if isinstance(name, str) else None, None, stream, reopen, False)
-    raise InputError(f"cannot read a {type(source).__name__}: give a path, bytes or a binary file")
+    kind = type(source).__name__
+    raise InputError(
+        f"cannot read a {kind}: give a path, bytes or a binary file",
+        f"impossible de lire un {kind} : donnez un chemin, des octets ou un fichier binaire",
+    )
 
 
 def _open_no_wait(path: str) -> BinaryIO:
@@ -214,11 +222,17 @@ def _chunks(stream: BinaryIO, size: int) -> Iterator[bytes]:
         try:
             chunk = stream.read(size)
         except OSError as exc:
-            raise InputError(f"read error: {exc.strerror or exc}") from None
+            raise InputError(
+                f"read error: {exc.strerror or exc}",
+                f"erreur de lecture : {exc.strerror or exc}",
+            ) from None
         if not chunk:
             return
         if not isinstance(chunk, bytes):
-            raise InputError("the file object must be opened in binary mode")
+            raise InputError(
+                "the file object must be opened in binary mode",
+                "le fichier doit être ouvert en mode binaire",
+            )
         yield chunk
 
 

@@ -149,7 +149,7 @@ def test_unreadable_paths_exit_2_with_one_line(tmp_path: Path) -> None:
         )
         assert done.returncode == 2
         lines = done.stderr.decode().strip().splitlines()
-        assert len(lines) == 1 and lines[0].startswith("pes-v2: error:")
+        assert len(lines) == 1 and lines[0].startswith("pes-v2 : erreur :")
 
 
 def test_a_directory_given_to_the_api_is_an_input_error(tmp_path: Path) -> None:

@@ -83,4 +83,10 @@ def test_a_predicted_acquit_reads_back(tmp_path: Path) -> None:
 def test_not_an_acquit_exits_2(tmp_path: Path) -> None:
     fixture = Path(__file__).resolve().parents[2] / "fixtures" / "valid" / "gen-depense.xml"
     result = CliRunner().invoke(cli, ["ack", str(fixture)])
-    assert result.exit_code == 2 and "not PES_ACQUIT" in result.stderr
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"pes-v2 : erreur : {fixture} : l'élément racine est PES_Aller, pas PES_ACQUIT\n"
+    )
+    result = CliRunner().invoke(cli, ["ack", "--lang", "en", str(fixture)])
+    assert result.exit_code == 2
+    assert result.stderr == f"pes-v2: error: {fixture}: root element is PES_Aller, not PES_ACQUIT\n"

@@ -53,4 +53,8 @@ def test_info_shows_the_signers(tmp_path: Path) -> None:
 
 def test_info_missing_file_exits_2() -> None:
     result = CliRunner().invoke(cli, ["info", "/nonexistent.xml"])
-    assert result.exit_code == 2 and result.stderr.startswith("pes-v2: error:")
+    assert result.exit_code == 2
+    assert result.stderr == "pes-v2 : erreur : /nonexistent.xml : fichier ou dossier introuvable\n"
+    result = CliRunner().invoke(cli, ["info", "--lang", "en", "/nonexistent.xml"])
+    assert result.exit_code == 2
+    assert result.stderr == "pes-v2: error: /nonexistent.xml: no such file or directory\n"

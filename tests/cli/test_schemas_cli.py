@@ -95,13 +95,18 @@ def test_install_with_explicit_version(
 def test_errors_are_one_line_exit_2(app: click.Group, args: tuple[str, ...]) -> None:
     code, out, err = _run(app, "schemas", *args)
     assert code == 2 and out == ""
-    assert err.startswith("pes-v2: error: ") and err.count("\n") == 1
+    assert err.startswith("pes-v2 : erreur : ") and err.count("\n") == 1
     assert "Traceback" not in err
+    code, out, err = _run(app, "schemas", "--lang", "en", *args)
+    assert code == 2 and out == ""
+    assert err.startswith("pes-v2: error: ") and err.count("\n") == 1
 
 
 def test_install_refuses_unusable_bundle(app: click.Group, tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     code, _, err = _run(app, "schemas", "install", str(tmp_path / "empty"))
+    assert code == 2 and "pas un jeu de schémas PES V2" in err and err.count("\n") == 1
+    code, _, err = _run(app, "schemas", "--lang", "en", "install", str(tmp_path / "empty"))
     assert code == 2 and "not a PES V2 schema bundle" in err and err.count("\n") == 1
 
 
@@ -119,5 +124,5 @@ def test_install_into_unwritable_data_dir(
     code, out, err = _run(
         app, "schemas", "install", str(shared_reference / "xsd" / "schemas_pes_v5.17")
     )
-    assert code == 2 and out == "" and err.startswith("pes-v2: error: ")
-    assert err.count("\n") == 1
+    assert code == 2 and out == "" and err.startswith("pes-v2 : erreur : ")
+    assert "installation impossible" in err and err.count("\n") == 1

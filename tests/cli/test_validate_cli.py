@@ -104,6 +104,11 @@ def test_missing_path_exits_2_with_one_line() -> None:
     code, out, err = run("validate", "/nonexistent/flux.xml")
     assert code == 2 and out == ""
     assert err.strip().splitlines() == [
+        "pes-v2 : erreur : /nonexistent/flux.xml : fichier ou dossier introuvable"
+    ]
+    code, out, err = run("validate", "--lang", "en", "/nonexistent/flux.xml")
+    assert code == 2 and out == ""
+    assert err.strip().splitlines() == [
         "pes-v2: error: /nonexistent/flux.xml: no such file or directory"
     ]
 
@@ -111,7 +116,8 @@ def test_missing_path_exits_2_with_one_line() -> None:
 def test_bad_bundle_exits_2(tmp_path: Path) -> None:
     code, _, err = run("validate", "--schemas", str(tmp_path), str(VALID))
     assert code == 2
-    assert len(err.strip().splitlines()) == 1 and err.startswith("pes-v2: error:")
+    assert len(err.strip().splitlines()) == 1 and err.startswith("pes-v2 : erreur :")
+    assert "pas un jeu de schémas PES V2" in err
 
 
 def test_bad_option_exits_2() -> None:
@@ -195,6 +201,6 @@ def test_limits_on_the_command_line() -> None:
     assert "PES-XML-007" in rules
     assert run("validate", "--limit", "max_depth=1K", str(VALID))[0] == 0
     code, _, err = run("validate", "--limit", "nope=3", str(VALID))
-    assert code == 2 and "unknown limit 'nope'" in err
+    assert code == 2 and "limite inconnue 'nope'" in err
     assert run("validate", "--limit", "max_depth=-1", str(VALID))[0] == 2
     assert data == VALID.read_bytes()

@@ -228,7 +228,9 @@ def test_unreadable_file_is_an_input_error(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert done.returncode == 2, done.stderr
-    assert done.stderr.strip().splitlines() == [f"pes-v2: error: {locked}: permission denied"]
+    assert done.stderr.strip().splitlines() == [
+        f"pes-v2 : erreur : {locked} : lecture non autorisée"
+    ]
 
 
 def test_a_fifo_without_writer_does_not_hang(tmp_path: Path) -> None:
