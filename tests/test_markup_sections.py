@@ -1,11 +1,14 @@
-"""The reader's search for comments, CDATA sections and processing instructions."""
+"""The reader's byte scans: comments, CDATA sections and processing instructions; signatures."""
 
 from __future__ import annotations
+
+import io
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pes_v2.xmlio import _SECTIONS, _next_section
+from pes_v2.xmlio import _SECTIONS, _next_section, holds
 
 
 def _first_by_scanning(data: bytes, position: int) -> tuple[int, bytes, bytes] | None:
@@ -37,3 +40,31 @@ def test_text_with_marks_but_no_opener() -> None:
     assert _next_section(data + b"<!-- c -->", 3) == (len(data), b"<!--", b"-->")
     assert _next_section(b"<!--", 1) is None  # an opener before the position is not seen
     assert _next_section(b"x<![CDA", 0) is None  # cut by the chunk's end: found in the next
+
+
+class _Trickle(io.BytesIO):
+    """A stream whose reads return at most ``step`` bytes (short reads, as pipes give)."""
+
+    def __init__(self, data: bytes, step: int) -> None:
+        super().__init__(data)
+        self.step = step
+
+    def readinto(self, buffer: Any) -> int:  # type: ignore[override]
+        chunk = self.read(min(self.step, len(buffer)))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([b"Sig", b"nature", b"Signature", b"x", b"S", b"ignature"]), max_size=12
+    ),
+    st.integers(min_value=1, max_value=12),
+    st.integers(min_value=1, max_value=12),
+)
+def test_holds_finds_a_needle_across_blocks_and_short_reads(
+    pieces: list[bytes], block: int, step: int
+) -> None:
+    data = b"".join(pieces)
+    assert holds(_Trickle(data, step), b"Signature", block=block) == (b"Signature" in data)
