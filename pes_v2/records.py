@@ -63,6 +63,17 @@ class Record:
     domain: str | None
     lang: str
     bordereau: str | None = None
+    memo: dict[str, Any] = field(default_factory=dict, repr=False)
+    """What the rules compute once about this record and share (views, probe results); it
+    goes with the record, so no rule can see another record's."""
+
+    def memoized(self, key: str, compute: Callable[[], T]) -> T:
+        """``compute()``, once per record under ``key``."""
+        memo = self.memo
+        if key in memo:
+            return memo[key]  # type: ignore[no-any-return]
+        value = memo[key] = compute()
+        return value
 
     def xpath_of(self, element: Element) -> str:
         return relative_xpath(self.element, self.xpath, element)

@@ -226,16 +226,15 @@ def _limits(facts: FlowFacts) -> Limits:
 
 def _content(record: Record, facts: FlowFacts) -> tuple[Element | None, _Content | None]:
     """The PJ's Fichier and what it holds, read once per record (every rule shares it)."""
-    cache: dict[str, Any] = facts.state("pj.content", dict)
-    if cache.get("xpath") != record.xpath:
+    known: tuple[Element | None, _Content | None] | None = record.memo.get("pj")
+    if known is None:
         fichier = record.element.find("Contenu/Fichier")
         content = None
         if fichier is not None:
             content = _read(fichier.text or "", _limits(facts).max_pj_decompressed)
-        cache.clear()
-        cache.update(xpath=record.xpath, content=content, fichier=fichier)
+        known = record.memo["pj"] = (fichier, content)
         _note_pj(record, facts)
-    return cache["fichier"], cache["content"]
+    return known
 
 
 def _note_pj(record: Record, facts: FlowFacts) -> None:

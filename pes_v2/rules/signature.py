@@ -9,7 +9,6 @@ ETSI EN 319 102-1 words, is kept in ``facts.state("signatures", list)``.
 
 from __future__ import annotations
 
-import weakref
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -172,17 +171,15 @@ def statuses(facts: FlowFacts) -> list[SignatureStatus]:
 
 def _findings(record: Record, facts: FlowFacts) -> dict[str, list[Finding]]:
     """Verify the record's signatures once; findings by rule id."""
-    cache: dict[str, Any] = facts.state("signature.cache", dict)
-    ref = cache.get("record")
-    if ref is not None and ref() is record:
-        return cache["findings"]  # type: ignore[no-any-return]
+    known: dict[str, list[Finding]] | None = record.memo.get("signatures")
+    if known is not None:
+        return known
     out: dict[str, list[Finding]] = {}
+    record.memo["signatures"] = out
     if record.kind == "bordereau":
         _bordereau(record, facts, out)
     elif record.kind == "signature":
         _global(record, facts, out)
-    cache["record"] = weakref.ref(record)
-    cache["findings"] = out
     return out
 
 

@@ -31,13 +31,12 @@ class Line:
     tiers: tuple[Element, ...]
 
 
-_last: list[object] = [None, ()]
-
-
 def lines_of(record: Record) -> tuple[Line, ...]:
     """The lines of a bordereau record, computed once per record and shared by the rules."""
-    if _last[0] is record:
-        return _last[1]  # type: ignore[return-value]
+    return record.memoized("lines", lambda: _lines(record))
+
+
+def _lines(record: Record) -> tuple[Line, ...]:
     depense = record.domain == "depense"
     bloc_path = "BlocPiece/InfoPce" if depense else "BlocPiece"
     info_path = "BlocLignePiece/InfoLignePce" if depense else "BlocLignePiece/InfoLignePiece"
@@ -50,9 +49,7 @@ def lines_of(record: Record) -> tuple[Line, ...]:
             out.append(
                 Line(piece_id, bloc, line, line.find(info_path), tuple(line.iterfind("Tiers")))
             )
-    result = tuple(out)
-    _last[0], _last[1] = record, result
-    return result
+    return tuple(out)
 
 
 def _x(path: str) -> etree.XPath:

@@ -8,7 +8,6 @@ refuses (not a number) makes the check stand aside, since the XSD finding alread
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -79,8 +78,6 @@ class BordereauView:
         return f"{self.typbord}-{piece.typpce}-{piece.natpce}"
 
 
-_cache: list[tuple[weakref.ref[Record], BordereauView]] = []
-_fetched: list[Any] = [None, {}]
 _COUNT_PIECES = etree.XPath("count(Piece)")
 
 
@@ -89,11 +86,10 @@ def fetch(record: Record, xpath: etree.XPath) -> Any:
 
     The rules' fast paths ask a few precompiled XPath expressions for values in bulk and
     fall back to the element-by-element code only when a finding is possible."""
-    ref = _fetched[0]
-    if ref is None or ref() is not record:
-        _fetched[0], _fetched[1] = weakref.ref(record), {}
-    cache: dict[etree.XPath, Any] = _fetched[1]
-    if xpath in cache:
+    cache: dict[etree.XPath, Any] | None = record.memo.get("xpath")
+    if cache is None:
+        cache = record.memo["xpath"] = {}
+    elif xpath in cache:
         return cache[xpath]
     result = cache[xpath] = xpath(record.element)
     return result
@@ -141,11 +137,7 @@ def number_key(value: str | None) -> str | None:
 
 def bordereau_view(record: Record) -> BordereauView:
     """The view of ``record`` (a dépense or recette Bordereau), built once per record."""
-    if _cache and _cache[0][0]() is record:
-        return _cache[0][1]
-    view = _build(record)
-    _cache[:] = [(weakref.ref(record), view)]
-    return view
+    return record.memoized("bordereau_view", lambda: _build(record))
 
 
 def _build(record: Record) -> BordereauView:
@@ -185,9 +177,6 @@ class _Sums:
     """Lines with MtTVA > 0."""
 
 
-_sums_cache: list[tuple[weakref.ref[Record], _Sums]] = []
-
-
 _LINES = etree.XPath("count(Piece/LigneDePiece)")
 _AMOUNTS = {
     (info, name): values(f"Piece/LigneDePiece/BlocLignePiece[1]/{info}[1]/{name}[1]/@V")
@@ -198,8 +187,10 @@ _AMOUNTS = {
 
 
 def _sums(record: Record) -> _Sums:
-    if _sums_cache and _sums_cache[0][0]() is record:
-        return _sums_cache[0][1]
+    return record.memoized("sums", lambda: _compute_sums(record))
+
+
+def _compute_sums(record: Record) -> _Sums:
     info = "InfoLignePce" if record.domain == "depense" else "InfoLignePiece"
     ht: Decimal | None = None  # stays None when a line has no readable MtHT
     raw_ht = fetch(record, _AMOUNTS[info, "MtHT"])
@@ -219,9 +210,7 @@ def _sums(record: Record) -> _Sums:
         tva = None if tva is None or line_tva is None else tva + line_tva
         if line_tva is not None and line_tva > 0:
             tva_lines += 1
-    sums = _Sums(ht, tva, tva_lines)
-    _sums_cache[:] = [(weakref.ref(record), sums)]
-    return sums
+    return _Sums(ht, tva, tva_lines)
 
 
 def cents(value: Decimal) -> str:
