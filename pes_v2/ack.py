@@ -355,7 +355,19 @@ def build_acquit(outcome: FileOutcome, lang: str = "fr", today: str | None = Non
         for number, found in pieces.items():
             detail = etree.SubElement(element, "DetailPiece")
             _sub(detail, "NumPiece", number)
-            _add_errors(detail, found, lang)
+            on_piece: list[Finding] = []
+            lines: dict[str, list[Finding]] = {}
+            for finding in found:
+                ligne = finding.ligne
+                if ligne and _NUM.fullmatch(ligne) and len(ligne) <= 13:
+                    lines.setdefault(ligne, []).append(finding)
+                else:
+                    on_piece.append(finding)
+            _add_errors(detail, on_piece, lang)
+            for ligne, on_line in lines.items():
+                line_detail = etree.SubElement(detail, "DetailLigne")
+                _sub(line_detail, "NumLigne", ligne)
+                _add_errors(line_detail, on_line, lang)
     rejected_pjs = set(prediction.pjs_rejected)
     for pj in pjs:
         mine = [f for f in errors if _rejects(f) == "pj" and _inside(f, pj.xpath)]

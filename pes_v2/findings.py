@@ -56,6 +56,8 @@ class Finding:
     """The offending value, truncated to 200 characters."""
     bordereau: str | None = None
     piece: str | None = None
+    ligne: str | None = None
+    """IdLigne of the LigneDePiece the finding is about, for line-level findings."""
     detail: str | None = None
     """Underlying technical message (e.g. libxml2's own wording), when there is one."""
 
@@ -73,6 +75,7 @@ class Finding:
             "value": self.value,
             "bordereau": self.bordereau,
             "piece": self.piece,
+            "ligne": self.ligne,
             "detail": self.detail,
         }
 

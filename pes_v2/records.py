@@ -24,6 +24,23 @@ def value_of(element: Element | None, path: str) -> str | None:
     return None if found is None else found.get("V")
 
 
+_IDLIGNE_PATHS = ("BlocLignePiece/InfoLignePce/IdLigne", "BlocLignePiece/InfoLignePiece/IdLigne")
+
+
+def idligne_around(element: Element, record: Element) -> str | None:
+    """IdLigne of the LigneDePiece holding ``element`` (or being it), below ``record``."""
+    current: Element | None = element
+    while current is not None and current is not record:
+        if current.tag == "LigneDePiece":
+            for path in _IDLIGNE_PATHS:
+                found = value_of(current, path)
+                if found is not None:
+                    return found.strip()
+            return None
+        current = current.getparent()
+    return None
+
+
 def relative_xpath(record: Element, record_xpath: str, element: Element) -> str:
     """Absolute XPath of ``element``, a descendant of ``record`` (or ``record`` itself)."""
     steps: list[str] = []
@@ -92,7 +109,8 @@ class Record:
         piece: str | None = None,
         **params: Any,
     ) -> Finding:
-        """A finding of ``rule`` located at ``element`` (the record itself by default)."""
+        """A finding of ``rule`` located at ``element`` (the record itself by default); one
+        inside a LigneDePiece carries that line's IdLigne."""
         target = self.element if element is None else element
         return rule.finding(
             self.lang,
@@ -101,6 +119,7 @@ class Record:
             value=value,
             bordereau=self.bordereau,
             piece=piece,
+            ligne=idligne_around(target, self.element),
             **params,
         )
 

@@ -11,7 +11,7 @@ import pytest
 import pes_v2
 from pes_v2.batch import FileOutcome
 from pes_v2.reporting import render_json, render_text
-from pes_v2.testing import FlowSpec, build_flow
+from pes_v2.testing import FlowSpec, build_flow, mutate
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 VALID = FIXTURES / "valid" / "embedded-base-depense.xml"
@@ -109,3 +109,10 @@ def test_reports_are_frozen() -> None:
     report = pes_v2.validate(io.BytesIO(VALID.read_bytes()), schemas="embedded")
     with pytest.raises(AttributeError):
         report.path = "x"  # type: ignore[misc]
+
+
+def test_findings_outside_a_line_carry_no_line_id() -> None:
+    mutated = mutate(build_flow(FlowSpec(seed=2)), "totals.nbrpce_wrong")
+    report = pes_v2.validate(mutated.data)
+    (found,) = [f for f in report.findings if f.rule == mutated.rule]
+    assert found.piece is None and found.ligne is None

@@ -30,6 +30,7 @@ FINDING_KEYS = {
     "value",
     "bordereau",
     "piece",
+    "ligne",
     "detail",
 }
 

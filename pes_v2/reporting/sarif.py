@@ -43,6 +43,7 @@ def _result(finding: Finding, uri: str, index: dict[str, int]) -> dict[str, Any]
             "value": finding.value,
             "bordereau": finding.bordereau,
             "piece": finding.piece,
+            "ligne": finding.ligne,
         },
     }
     if finding.rule in index:

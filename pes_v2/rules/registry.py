@@ -61,6 +61,7 @@ class Rule:
         value: str | None = None,
         bordereau: str | None = None,
         piece: str | None = None,
+        ligne: str | None = None,
         detail: str | None = None,
         severity: Severity | None = None,
         **params: object,
@@ -78,6 +79,7 @@ class Rule:
             value=truncate(value),
             bordereau=bordereau,
             piece=piece,
+            ligne=ligne,
             detail=detail,
         )
 

@@ -314,3 +314,37 @@ def test_acquit_is_none_without_a_pes_aller(outcomes: list[FileOutcome]) -> None
     assert render_acquit(outcomes[4]) is None
     assert render_acquit(outcomes[3]) is None  # not XML: no root, no acknowledgment
     assert not outcomes[0].fails(Severity.ERROR)
+
+
+def test_a_line_level_finding_names_its_line_and_the_acquit_details_it(
+    official_v530: Path, tmp_path: Path
+) -> None:
+    base = build_flow(FlowSpec(seed=5, depense=2, recette=0, pieces=2, lines=3))
+    mutated = mutate(base, "iban.bad_checksum", seed=4)
+    path = tmp_path / "flow.xml"
+    path.write_bytes(mutated.data)
+    outcome = validate_file(str(path), schemas=SchemaBundle.from_path(official_v530))
+    assert outcome.report is not None
+    (found,) = [f for f in outcome.report.findings if f.rule == "PES-BNK-001"]
+    line_xpath = mutated.xpath.split("/Tiers[")[0]  # …/Piece[p]/LigneDePiece[l]
+    line = (
+        etree.fromstring(mutated.data)
+        .getroottree()
+        .xpath(
+            line_xpath + "/BlocLignePiece/InfoLignePce/IdLigne/@V",
+            namespaces={"n": _ns(mutated.data)},
+        )
+    )
+    assert [found.ligne] == line and found.as_dict()["ligne"] == found.ligne
+    ack = render_acquit(outcome)
+    assert ack is not None
+    document = etree.fromstring(ack)
+    assert _ack_schema(official_v530).validate(document)
+    (detail,) = document.findall(".//DetailPiece/DetailLigne")
+    assert detail.find("NumLigne").get("V") == found.ligne
+    assert detail.getparent().find("NumPiece").get("V") == found.piece
+    assert detail.find("Erreur/NumAnoAck") is not None
+
+
+def _ns(data: bytes) -> str:
+    return etree.QName(etree.fromstring(data)).namespace or ""
