@@ -31,6 +31,11 @@ class Limits:
     text node or CDATA section, i.e. a PJ's base64 ``Fichier`` (about 75 MB of gzip).
     libxml2 holds a text node whole, at up to 2.5 times its size while it grows; reading
     stops with PES-XML-007 beyond it.  Checked on what crosses the 64 KiB reading chunks."""
+    max_signed_document_bytes: int = 64 << 20
+    """Largest flow read whole, a second time, to check a global (flow) signature's digest:
+    the streaming pass cannot compute it. Above it the signature is still verified, but its
+    digest is not recomputed (PES-SIG-120, INDETERMINATE). A tree costs about ten times
+    the file in memory."""
     max_record_tags: int = 500_000
     """Tags (``<``) read while no record (Bordereau, PJ, EnTetePES…) ends: what one record, or
     the unreleased elements around records, may hold.  libxml2 keeps 170 to 450 bytes per

@@ -285,14 +285,13 @@ def _global(record: Record, facts: FlowFacts, out: dict[str, list[Finding]]) -> 
 
 def _whole_document(facts: FlowFacts) -> Any:
     """The flow as a tree, when it can be read again and is small enough; else None."""
-    from ..signatures.document import MAX_DOM_BYTES
-
-    if facts.reopen is None or facts.size is None or facts.size > MAX_DOM_BYTES:
+    limit = facts.limits.max_signed_document_bytes
+    if facts.reopen is None or facts.size is None or facts.size > limit:
         return None
     try:
         with facts.reopen() as stream:
-            data = stream.read(MAX_DOM_BYTES + 1)
-        return parse_document(data) if len(data) <= MAX_DOM_BYTES else None
+            data = stream.read(limit + 1)
+        return parse_document(data) if len(data) <= limit else None
     except (OSError, ValueError, etree.XMLSyntaxError):
         return None
 

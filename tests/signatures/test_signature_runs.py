@@ -22,7 +22,6 @@ from pes_v2.findings import Severity
 from pes_v2.rules import signature as signature_rules
 from pes_v2.signatures import Indication, SubIndication, verify_chain
 from pes_v2.signatures import algorithms as A
-from pes_v2.signatures import document as signature_document
 from pes_v2.testing import FlowSpec, build_flow, mutate
 from pes_v2.testing.signing import DgfipSigner, sign_flow, sign_root
 from pes_v2.testing.signing import test_pki as make_pki
@@ -144,19 +143,20 @@ def test_global_digest_not_recomputed_from_a_stream(global_flow: bytes) -> None:
     assert again.signatures[0].intact is True
 
 
-def test_global_digest_not_recomputed_beyond_the_in_memory_limit(
-    global_flow: bytes, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(signature_document, "MAX_DOM_BYTES", len(global_flow) - 1)
-    report = pes_v2.validate(global_flow, schemas="embedded")
+def test_global_digest_not_recomputed_beyond_the_in_memory_limit(global_flow: bytes) -> None:
+    small = pes_v2.Limits(max_signed_document_bytes=len(global_flow) - 1)
+    report = pes_v2.validate(global_flow, schemas="embedded", limits=small)
     assert [f.xpath for f in _infos(report, "PES-SIG-120")] == [
         f"{GLOBAL_SIG}/ds:SignedInfo[1]/ds:Reference[1]"
     ]
     # A change the digest would have caught goes unseen, and the status says so.
     tampered = global_flow.replace(b'<Version V="2"/>', b'<Version V="1"/>', 1)
-    report = pes_v2.validate(tampered, schemas="embedded")
+    report = pes_v2.validate(tampered, schemas="embedded", limits=small)
     assert "PES-SIG-104" not in {f.rule for f in report.findings}
     assert report.signatures[0].sub_indication is SubIndication.SIGNED_DATA_NOT_FOUND
+    # The limit raised: the same flow has its digest recomputed, and the change is found.
+    report = pes_v2.validate(tampered, schemas="embedded", limits=pes_v2.Limits())
+    assert "PES-SIG-104" in {f.rule for f in report.findings}
 
 
 # -- the first of two global signatures is verified whole ---------------------------------
