@@ -217,8 +217,9 @@ def parse_document(data: bytes) -> Element:
     return etree.fromstring(data, parser)
 
 
-_SIGNATURE_MARK = b"Signature"
-"""In every XML signature's element name (``ds:Signature``, ``Signature``)."""
+_SIGNATURE_TAGS = (b"<Signature", b":Signature")
+"""How every XML signature's start tag begins (``<Signature``, ``<ds:Signature``): the word
+in text or in an attribute value is not one."""
 
 
 def _may_hold_signatures(handle: Input) -> bool:
@@ -229,25 +230,27 @@ def _may_hold_signatures(handle: Input) -> bool:
         return True
     try:
         with handle.reopen() as again:
-            return holds(again, _SIGNATURE_MARK)
+            return holds(again, *_SIGNATURE_TAGS)
     except OSError:
         return True
 
 
-def holds(stream: BinaryIO, needle: bytes, block: int = 1 << 20) -> bool:
-    """True when ``needle`` occurs in what ``stream`` reads, read ``block`` bytes at a time
-    (and across two blocks)."""
+def holds(stream: BinaryIO, *needles: bytes, block: int = 1 << 20) -> bool:
+    """True when one of ``needles`` occurs in what ``stream`` reads, read ``block`` bytes at a
+    time (and across two blocks)."""
     buffer = bytearray(block)
-    overlap = len(needle) - 1
+    overlap = max(len(needle) for needle in needles) - 1
     previous = b""
     while True:
         count = stream.readinto(buffer)  # type: ignore[attr-defined]
         if not count:
             return False
-        if buffer.find(needle, 0, count) >= 0:
+        if any(buffer.find(needle, 0, count) >= 0 for needle in needles):
             return True
-        if previous and (previous + bytes(buffer[: min(count, overlap)])).find(needle) >= 0:
-            return True
+        if previous:
+            seam = previous + bytes(buffer[: min(count, overlap)])
+            if any(needle in seam for needle in needles):
+                return True
         if overlap == 0:
             continue
         if count >= overlap:
