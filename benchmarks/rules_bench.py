@@ -3,8 +3,8 @@
     python benchmarks/rules_bench.py [--mb 100] [--schemas embedded|PATH] [--runs 3]
 
 Prints the median wall time of reading + XSD validation alone, of the full validation
-(XSD + every rule of the default profile), and the overhead of the rules in percent
-(target: at most 30 %).
+(XSD + every rule of the default profile), and the overhead of the rules in percent, from
+runs taken in turns (target: at most 30 %).
 """
 
 from __future__ import annotations
@@ -40,17 +40,21 @@ def main() -> None:
     path = flow_of(args.mb)
     bundle = resolve_bundle(args.schemas)
     wall(path, Options(bundle=bundle, rules=False))  # compile the schema, warm the cache
-    xsd = statistics.median(
-        wall(path, Options(bundle=bundle, rules=False)) for _ in range(args.runs)
-    )
-    full = statistics.median(wall(path, Options(bundle=bundle)) for _ in range(args.runs))
+    # The two cases take turns, so that a drift of the machine's speed hits both alike; the
+    # overhead is the median of the per-turn ratios.
+    xsd_walls, full_walls = [], []
+    for _ in range(args.runs):
+        xsd_walls.append(wall(path, Options(bundle=bundle, rules=False)))
+        full_walls.append(wall(path, Options(bundle=bundle)))
+    xsd, full = statistics.median(xsd_walls), statistics.median(full_walls)
+    paired = statistics.median(f / x for f, x in zip(full_walls, xsd_walls, strict=True))
     size = path.stat().st_size / 1e6
     print(f"file: {path.name}, {size:.1f} MB, schemas {bundle.info.kind} {bundle.info.version}")
     print(f"XSD only:         {xsd:.2f} s ({size / xsd:.1f} MB/s)")
     print(f"XSD + all rules:  {full:.2f} s ({size / full:.1f} MB/s)")
-    overhead = (full / xsd - 1) * 100
+    overhead = (paired - 1) * 100
     verdict = "met" if overhead <= 30 else "MISSED"
-    print(f"rules overhead:   {overhead:.0f} % (target <= 30 %: {verdict})")
+    print(f"rules overhead:   {overhead:.0f} % paired (target <= 30 %: {verdict})")
 
 
 if __name__ == "__main__":
