@@ -110,6 +110,16 @@ def _check_range(name: str, value: int, low: int, high: int) -> None:
         raise ValueError(f"{name} must be an integer in [{low}, {high}], not {value!r}")
 
 
+def _fit(text: str, limit: int) -> str:
+    """``text`` cut at a word boundary to fewer than ``limit`` characters, when it is that
+    long: a value exactly at its maximum length reads as silent truncation (PES-LNT-001)."""
+    if len(text) < limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > 0 else cut).rstrip()
+
+
 def build_flow(spec: FlowSpec) -> bytes:
     """Return the whole flow described by ``spec`` as bytes."""
     buf = io.BytesIO()
@@ -418,7 +428,7 @@ class _Writer:
                 for tag, value in zip(_RIB_TAGS, t.bank[1:], strict=True):
                     _v(cpte, tag, value)
             holder = f"{t.first} {t.name}" if t.first else t.name
-            _v(cpte, "TitCpte", holder[:32])
+            _v(cpte, "TitCpte", _fit(holder, 32))
         return el
 
     # -- PJ ----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
+import pes_v2
 from pes_v2.testing import FlowSpec, build_flow, write_flow
 
 
@@ -140,3 +141,11 @@ def test_write_flow_accepts_a_path(tmp_path: Any) -> None:
     n = write_flow(spec, tmp_path / "f.xml")
     assert (tmp_path / "f.xml").read_bytes() == build_flow(spec)
     assert n == len(build_flow(spec))
+
+
+def test_generated_flows_are_clean_in_the_strict_profile() -> None:
+    """No value sits exactly at its maximum length (it would read as silent truncation)."""
+    for seed in range(40):
+        spec = FlowSpec(seed=seed, depense=2, recette=2, pj=1)
+        report = pes_v2.validate(build_flow(spec), profile="strict")
+        assert [f.rule for f in report.findings if f.severity.value != "info"] == [], seed
