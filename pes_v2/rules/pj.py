@@ -226,15 +226,16 @@ def _limits(facts: FlowFacts) -> Limits:
 
 def _content(record: Record, facts: FlowFacts) -> tuple[Element | None, _Content | None]:
     """The PJ's Fichier and what it holds, read once per record (every rule shares it)."""
-    known: tuple[Element | None, _Content | None] | None = record.memo.get("pj")
-    if known is None:
-        fichier = record.element.find("Contenu/Fichier")
-        content = None
-        if fichier is not None:
-            content = _read(fichier.text or "", _limits(facts).max_pj_decompressed)
-        known = record.memo["pj"] = (fichier, content)
-        _note_pj(record, facts)
-    return known
+    return record.memoized("pj", lambda: _read_pj(record, facts))
+
+
+def _read_pj(record: Record, facts: FlowFacts) -> tuple[Element | None, _Content | None]:
+    fichier = record.element.find("Contenu/Fichier")
+    content = None
+    if fichier is not None:
+        content = _read(fichier.text or "", _limits(facts).max_pj_decompressed)
+    _note_pj(record, facts)
+    return fichier, content
 
 
 def _note_pj(record: Record, facts: FlowFacts) -> None:

@@ -171,11 +171,11 @@ def statuses(facts: FlowFacts) -> list[SignatureStatus]:
 
 def _findings(record: Record, facts: FlowFacts) -> dict[str, list[Finding]]:
     """Verify the record's signatures once; findings by rule id."""
-    known: dict[str, list[Finding]] | None = record.memo.get("signatures")
-    if known is not None:
-        return known
+    return record.memoized("signatures", lambda: _verify_record(record, facts))
+
+
+def _verify_record(record: Record, facts: FlowFacts) -> dict[str, list[Finding]]:
     out: dict[str, list[Finding]] = {}
-    record.memo["signatures"] = out
     if record.kind == "bordereau":
         _bordereau(record, facts, out)
     elif record.kind == "signature":

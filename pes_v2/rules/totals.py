@@ -16,7 +16,7 @@ from typing import Any
 from lxml import etree
 
 from ..findings import Finding, Scope, Severity
-from ..records import FlowFacts, Record
+from ..records import FlowFacts, Record, value_of
 from ..xmlio import Element
 from .registry import rule
 
@@ -102,12 +102,7 @@ def values(path: str) -> etree.XPath:
 
 def v(element: Element | None, path: str) -> str | None:
     """The ``V`` attribute at ``path`` below ``element`` (stripped), or None."""
-    if element is None:
-        return None
-    found = element.find(path) if "/" in path else next(element.iterchildren(path), None)
-    if found is None:
-        return None
-    value = found.get("V")
+    value = value_of(element, path)
     return None if value is None else value.strip()
 
 
