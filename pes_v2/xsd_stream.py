@@ -7,10 +7,10 @@ validator through ``ctypes`` on the libxml2 that lxml already carries (its exten
 exports the library's symbols), in a thread of its own: ctypes releases the GIL for every
 call, so validation runs on one core while the rules run on the other.
 
-The main read hands each chunk over through a bounded queue, so the file is read once and
-memory stays bounded.  When the symbols are missing (an lxml built otherwise) or
-``PES_V2_NATIVE_XSD=0`` is set, :func:`available` is False and the reader validates through
-lxml as before.
+The main read hands the chunks over in batches, copied into a few buffers that go back and
+forth between the two threads, so the file is read once and memory stays bounded.  When the
+symbols are missing (an lxml built otherwise) or ``PES_V2_NATIVE_XSD=0`` is set,
+:func:`available` is False and the reader validates through lxml as before.
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ _BATCH_BYTES = 1 << 20
 """Bytes handed to libxml2 per call (the thread needs the GIL between two calls)."""
 _QUEUE_BATCHES = 4
 """Batches waiting for the validator at most."""
+_Batch = tuple[range, bytes | bytearray, int]
+"""Indexes of the chunks in the batch, the bytes (a buffer to reuse, or bytes), how many."""
 
 _VOID = ctypes.c_void_p
 
@@ -178,7 +180,10 @@ class StreamValidation:
     def __init__(self, schema: NativeSchema, limit: int) -> None:
         self._schema = schema
         self._limit = limit
-        self._queue: queue.Queue[tuple[range, bytes] | None] = queue.Queue(_QUEUE_BATCHES)
+        self._queue: queue.SimpleQueue[_Batch | None] = queue.SimpleQueue()
+        self._free: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
+        """Batch buffers the validator is done with: the reader fills them again."""
+        self._buffers = 0
         self._thread: threading.Thread | None = None
         self._cancelled = False
         self._closed = False
@@ -210,11 +215,44 @@ class StreamValidation:
                     target=self._run, args=(self._queue.get,), name="pes-v2-xsd", daemon=True
                 )
                 self._thread.start()
-            self._queue.put(self._take())
+            self._queue.put(self._take(self._buffer()))
 
-    def _take(self) -> tuple[range, bytes]:
+    def _buffer(self) -> bytearray:
+        """A batch buffer: a new one while fewer than the queue's bound exist, else the next
+        one the validator gives back (waiting for it: this is what bounds memory).
+
+        Buffers are reused rather than each batch being a new ``bytes`` freed by the other
+        thread: big blocks allocated by one thread and freed by another make glibc's malloc
+        raise its mmap threshold and share one arena's lock between the reader (building
+        records) and the validator, which then both ran about twice as slow.
+        """
+        if self._buffers <= _QUEUE_BATCHES:
+            try:
+                return self._free.get_nowait()
+            except queue.Empty:
+                self._buffers += 1
+                return bytearray(_BATCH_BYTES + 2 * (1 << 16))
+        return self._free.get()
+
+    def _give_back(self, data: bytes | bytearray) -> None:
+        if isinstance(data, bytearray):
+            self._free.put(data)
+
+    def _take(self, buffer: bytearray | None = None) -> _Batch:
+        """The batch fed since the last one, in ``buffer`` (grown if need be) or in bytes."""
         end = len(self._first_lines)
-        batch = (range(end - len(self._batch), end), b"".join(self._batch))
+        chunks = range(end - len(self._batch), end)
+        size = self._batch_bytes
+        if buffer is None:
+            batch: _Batch = (chunks, b"".join(self._batch), size)
+        else:
+            if len(buffer) < size:
+                buffer.extend(bytes(size - len(buffer)))
+            offset = 0
+            for chunk in self._batch:
+                buffer[offset : offset + len(chunk)] = chunk
+                offset += len(chunk)
+            batch = (chunks, buffer, size)
         self._batch, self._batch_bytes = [], 0
         return batch
 
@@ -232,7 +270,7 @@ class StreamValidation:
         rest = [] if self._cancelled or not self._batch else [self._take()]
         if self._thread is None:
             if rest:
-                items: list[tuple[range, bytes] | None] = [*rest, None]
+                items: list[_Batch | None] = [*rest, None]
                 self._run(iter(items).__next__)
             return
         for item in rest:
@@ -253,7 +291,7 @@ class StreamValidation:
         last = max(bisect.bisect_right(self._first_lines, error.line) - 1, first)
         return range(first, last + 1)
 
-    def _run(self, next_batch: Callable[[], tuple[range, bytes] | None]) -> None:
+    def _run(self, next_batch: Callable[[], _Batch | None]) -> None:
         assert _LIB is not None
         lib, outcome, limit = _LIB, self._outcome, self._limit
         current: list[Any] = [range(0), 0]  # chunks being validated, parser context
@@ -299,17 +337,22 @@ class StreamValidation:
                 item = next_batch()
                 if item is None:
                     break
-                if broken or self._cancelled:
-                    continue  # drain, so that the reader never blocks
-                current[0], chunk = item
-                if lib.xmlParseChunk(parser, chunk, len(chunk), 0) != 0:
-                    broken = True  # not well-formed: the main read reports it
+                current[0], data, size = item
+                if not (broken or self._cancelled):  # else drain, so the reader never blocks
+                    if isinstance(data, bytearray):
+                        pointer: Any = (ctypes.c_char * size).from_buffer(data)
+                        broken = lib.xmlParseChunk(parser, pointer, size, 0) != 0
+                        del pointer  # the buffer may grow again once given back
+                    else:
+                        broken = lib.xmlParseChunk(parser, data, size, 0) != 0
+                    # not well-formed when broken: the main read reports it
+                self._give_back(data)
             if not broken and not self._cancelled:
                 current[0] = range(current[0].stop, current[0].stop + 1)  # at the end
                 lib.xmlParseChunk(parser, None, 0, 1)
         except MemoryError:
-            while next_batch() is not None:
-                pass
+            while (item := next_batch()) is not None:
+                self._give_back(item[1])
         finally:
             if plug:
                 lib.xmlSchemaSAXUnplug(plug)

@@ -153,3 +153,39 @@ def test_flow_of_several_batches_is_validated_beside_the_read(
     plugged = pes_v2.validate(data, schemas="embedded")
     assert _located(streamed) == _located(plugged)
     assert len([f for f in streamed.findings if f.rule.startswith("PES-XSD-")]) >= 3
+
+
+def _embedded_stream_schema() -> xsd_stream.NativeSchema:
+    bundle = pes_v2.bundles.resolve_bundle("embedded")
+    (root,) = [root for root in bundle.roots if root.endswith("}PES_Aller")]
+    schema = bundle.native_schema_for(root)
+    assert schema is not None
+    return schema
+
+
+def test_batches_go_through_a_few_reused_buffers() -> None:
+    # Each batch is copied into one of a few buffers the two threads pass back and forth,
+    # never a new block per megabyte: memory stays bounded and no big block allocated by
+    # one thread is freed by the other.
+    data = build_flow(FlowSpec(seed=3, depense=2, recette=1, pieces=6, target_bytes=9_000_000))
+    validation = xsd_stream.StreamValidation(_embedded_stream_schema(), 10)
+    step = 1 << 16
+    for offset in range(0, len(data), step):
+        validation.feed(data[offset : offset + step], 1)
+    validation.finish()
+    assert validation.count == 0
+    assert 1 < validation._buffers <= xsd_stream._QUEUE_BATCHES + 1
+
+
+def test_chunks_larger_than_a_batch_are_validated_whole() -> None:
+    flow = build_flow(FlowSpec(seed=4, depense=1, pieces=5, target_bytes=5_000_000))
+    data = mutate(flow, "xsd.bad_date", seed=2).data
+    validation = xsd_stream.StreamValidation(_embedded_stream_schema(), 10)
+    half = len(data) // 2  # two chunks of 2.5 MB: each more than a buffer holds
+    validation.feed(data[:half], 1)
+    validation.feed(data[half:], 1 + data[:half].count(b"\n"))
+    validation.finish()
+    (error,) = validation.errors
+    report = pes_v2.validate(data, schemas="embedded")
+    (expected,) = [f for f in report.findings if f.rule.startswith("PES-XSD")]
+    assert validation.count == 1 and error.line == expected.line is not None
