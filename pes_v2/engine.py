@@ -87,6 +87,8 @@ class _FlowHandler:
     """True when a schema validates the flow: duplicate xs:ID values are then reported here,
     since libxml2's streaming validator does not detect them."""
     ids: set[str] = field(default_factory=set)
+    line_offset: int = 0
+    """Added to the ``sourceline`` of the record being handled (see ``Reader``)."""
 
     def __post_init__(self) -> None:
         profile, context = self.options.profile, self.options.context
@@ -113,7 +115,7 @@ class _FlowHandler:
             self.facts.root_xpath = "/" + self.steps[0]
             self.counters.append({})
             if self.check_ids:
-                self._check_ids((element,))
+                self._check_ids((element,), element)
             if self.facts.root == "PES_Aller":
                 for rule in self.skipped:
                     self.pending.append(_not_checked(rule, self.options.lang))
@@ -144,9 +146,10 @@ class _FlowHandler:
     def xpath(self) -> str:
         return "/" + "/".join(self.steps)
 
-    def end(self, element: Element, depth: int) -> bool:
+    def end(self, element: Element, depth: int, line_offset: int = 0) -> bool:
+        self.line_offset = line_offset
         if self.check_ids and depth > 1:
-            self._check_ids(_WITH_ID(element) if depth == 3 else (element,))
+            self._check_ids(_WITH_ID(element) if depth == 3 else (element,), element)
         if depth == 1:
             self._end_flow(element)
         else:
@@ -159,7 +162,12 @@ class _FlowHandler:
             self.domain = None
         return True
 
-    def _check_ids(self, elements: Iterable[Element]) -> None:
+    def _line(self, element: Element) -> int | None:
+        """The line ``element``, of the record being handled, starts on in the flow."""
+        line: int | None = element.sourceline
+        return None if line is None else line + self.line_offset
+
+    def _check_ids(self, elements: Iterable[Element], record: Element) -> None:
         for element in elements:
             identifier = element.get("Id")
             namespace, local = _split_tag(element.tag)  # not QName: the name may be broken
@@ -172,21 +180,14 @@ class _FlowHandler:
                 self.pending.append(
                     S.XSD_DUPLICATE_ID.finding(
                         self.options.lang,
-                        line=element.sourceline,
+                        line=self._line(element),
                         value=identifier,
-                        xpath=self._xpath_within(element),
+                        xpath=relative_xpath(record, self.xpath, element),
                         element=label,
                     )
                 )
             else:
                 self.ids.add(identifier)
-
-    def _xpath_within(self, element: Element) -> str:
-        """XPath of ``element`` inside the record being handled (at the current depth)."""
-        record = element
-        while _depth_of(record) > len(self.steps):
-            record = record.getparent()
-        return relative_xpath(record, self.xpath, element)
 
     def _record_kind(self, element: Element, depth: int) -> str | None:
         tag = element.tag
@@ -195,7 +196,7 @@ class _FlowHandler:
             if tag == "Enveloppe":
                 nom_fic = element.find("Parametres/NomFic")
                 if nom_fic is not None:
-                    facts.nom_fic, facts.nom_fic_line = nom_fic.get("V"), nom_fic.sourceline
+                    facts.nom_fic, facts.nom_fic_line = nom_fic.get("V"), self._line(nom_fic)
                 return "envelope"
             if tag == "EnTetePES":
                 facts.dte_str = value_of(element, "DteStr")
@@ -235,7 +236,7 @@ class _FlowHandler:
                     BordereauFacts(
                         domain=self.domain or "",
                         xpath=self.xpath,
-                        line=element.sourceline,
+                        line=self._line(element),
                         exer=value_of(bloc, "Exer"),
                         typ_bord=value_of(bloc, "TypBord"),
                         id_bord=value_of(bloc, "IdBord"),
@@ -256,7 +257,7 @@ class _FlowHandler:
                 facts.pj_list.append(
                     PjFacts(
                         xpath=self.xpath,
-                        line=element.sourceline,
+                        line=self._line(element),
                         id_unique=value_of(element, "IdUnique"),
                         name=value_of(element, "NomPJ"),
                         mime_type=None if fichier is None else fichier.get("MIMEType"),
@@ -271,7 +272,9 @@ class _FlowHandler:
         checks = self.on_record.get(kind)
         if not checks or self.facts.root != "PES_Aller":  # rules are about PES_Aller flows
             return
-        record = Record(kind, element, self.xpath, self.domain, self.options.lang)
+        record = Record(
+            kind, element, self.xpath, self.domain, self.options.lang, line_offset=self.line_offset
+        )
         if kind == "bordereau":
             record.bordereau = value_of(element, "BlocBordereau/IdBord")
         for entry in checks:
@@ -304,15 +307,6 @@ def _split_tag(tag: str) -> tuple[str | None, str]:
         namespace, _sep, local = tag[1:].partition("}")
         return namespace, local
     return None, tag
-
-
-def _depth_of(element: Element) -> int:
-    depth = 1
-    parent = element.getparent()
-    while parent is not None:
-        depth += 1
-        parent = parent.getparent()
-    return depth
 
 
 _count_lines = etree.XPath("count(Piece/LigneDePiece)", smart_strings=False)

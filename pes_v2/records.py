@@ -80,6 +80,9 @@ class Record:
     domain: str | None
     lang: str
     bordereau: str | None = None
+    line_offset: int = 0
+    """Added to the ``sourceline`` of the record's elements (a bordereau parsed on its own
+    numbers its lines from 1)."""
     memo: dict[str, Any] = field(default_factory=dict, repr=False)
     """What the rules compute once about this record and share (views, probe results); it
     goes with the record, so no rule can see another record's."""
@@ -95,10 +98,15 @@ class Record:
     def xpath_of(self, element: Element) -> str:
         return relative_xpath(self.element, self.xpath, element)
 
+    def line_of(self, element: Element) -> int | None:
+        """The line ``element`` (of this record) starts on in the flow."""
+        line: int | None = element.sourceline
+        return None if line is None else line + self.line_offset
+
     def locate(self, element: Element | None = None, *, piece: str | None = None) -> Location:
         """The location of ``element`` (the record itself by default), to report it later."""
         target = self.element if element is None else element
-        return Location(target.sourceline, self.xpath_of(target), self.bordereau, piece)
+        return Location(self.line_of(target), self.xpath_of(target), self.bordereau, piece)
 
     def finding(
         self,
@@ -114,7 +122,7 @@ class Record:
         target = self.element if element is None else element
         return rule.finding(
             self.lang,
-            line=target.sourceline,
+            line=self.line_of(target),
             xpath=self.xpath_of(target),
             value=value,
             bordereau=self.bordereau,

@@ -29,6 +29,15 @@ from lxml import etree
 
 from .errors import InputError
 from .findings import Finding
+from .fragments import (
+    ENCODINGS,
+    MARKER,
+    PARSER_MAX_DEPTH,
+    Fragment,
+    FragmentParser,
+    Item,
+    Splitter,
+)
 from .limits import DEFAULT_LIMITS, Limits
 from .rules import structure as S
 from .xsd_stream import NativeSchema, StreamValidation
@@ -39,6 +48,10 @@ Element: TypeAlias = Any
 
 PES_ROOTS = frozenset({"PES_Aller", "PES_ACQUIT", "PES_Retour", "PES_ACQUIT_RETOUR"})
 RECORD_DEPTH = 3
+FRAGMENT_MIN_BYTES = 4 << 20
+"""Flows from this size on have their bordereaux parsed beside the rules (.fragments)."""
+FRAGMENTS_AHEAD = 3
+"""Chunks the splitter reads ahead of the parser."""
 """Elements at this depth (a Bordereau, a PJ…) are handed over whole, then released."""
 DS_SIGNATURE = "{http://www.w3.org/2000/09/xmldsig#}Signature"
 RECORD_TAGS = frozenset(
@@ -87,8 +100,11 @@ class RecordHandler(Protocol):
 
     def start(self, element: Element, depth: int) -> None: ...
 
-    def end(self, element: Element, depth: int) -> bool:
-        """Handle an element's end; return True to release it (and what came before it)."""
+    def end(self, element: Element, depth: int, line_offset: int = 0) -> bool:
+        """Handle an element's end; return True to release it (and what came before it).
+
+        ``line_offset`` is what to add to the ``sourceline`` of ``element`` and of what it
+        holds (a bordereau parsed on its own, see :mod:`.fragments`)."""
         ...
 
 
@@ -617,6 +633,8 @@ class ReadResult:
     blank_text_kept: bool = True
     """False when the records were built without the whitespace between elements (an input
     that holds no signature)."""
+    parsed_apart: int = 0
+    """Bordereaux parsed in a thread of their own (see :mod:`.fragments`)."""
 
 
 class Reader:
@@ -647,11 +665,14 @@ class Reader:
         """
         handle = open_input(self.source)
         self._validation: StreamValidation | None = None
+        self._fragments: FragmentParser | None = None
         try:
             yield from self._read(handle, handler)
         finally:
             if self._validation is not None:
                 self._validation.cancel()
+            if self._fragments is not None:
+                self._fragments.close()
             handle.close()
 
     def _read(self, handle: Input, handler: RecordHandler) -> Iterator[Finding]:
@@ -726,6 +747,24 @@ class Reader:
         parser = _make_parser(
             schema, RECORD_TAGS | {root} if root else None, keep_blank_text=keep_blank_text
         )
+        # A large flow read with the stream validator: bordereaux are parsed beside the
+        # rules, in a thread of their own (see .fragments); the parser below reads the rest.
+        splitter: Splitter | None = None
+        if (
+            not keep_blank_text
+            and schema is None
+            and root is not None
+            and etree.QName(root).localname == "PES_Aller"
+            and prolog.encoding in ENCODINGS
+            and not prolog_findings
+            and (handle.size or 0) >= FRAGMENT_MIN_BYTES
+        ):
+            tag = _root_tag(head_bytes, root_start or 0)
+            if tag is not None:
+                fragments = self._fragments = FragmentParser(*tag[:2], prolog.encoding)
+                splitter = Splitter(tag[2], fragments.submit)
+        cut_out: dict[int, tuple[Element, int]] = {}
+        """Bordereaux parsed on their own and fed as placeholders, by number."""
         seen_log = 0
         raw_schema_errors: list[RawSchemaError] = []
         windows: set[int] = set()
@@ -742,12 +781,30 @@ class Reader:
                 size += len(chunk)
                 yield chunk
 
+        def fed_chunks() -> Iterator[tuple[bytes, list[Item] | None]]:
+            """Each chunk, and what to feed the parser for it when bordereaux are cut out:
+            the splitter runs a few chunks ahead, so that the worker parses while the rules
+            run on the bordereaux before."""
+            if splitter is None:
+                for chunk in all_chunks():
+                    yield chunk, None
+                return
+            ahead: deque[tuple[bytes, list[Item]]] = deque()
+            for chunk in all_chunks():
+                ahead.append((chunk, splitter.feed(chunk)))
+                if len(ahead) > FRAGMENTS_AHEAD:
+                    yield ahead.popleft()
+            if ahead:
+                ahead[-1][1].extend(splitter.finish())
+            while ahead:
+                yield ahead.popleft()
+
         index = -1
         lines = 1
         error: etree.XMLSyntaxError | None = None
         guard = _MarkupGuard(limits)
         tags = 0
-        for index, chunk in enumerate(all_chunks()):
+        for index, (chunk, items) in enumerate(fed_chunks()):
             first_line = lines
             lines += chunk.count(b"\n")
             over = guard.feed(chunk, lang)
@@ -766,7 +823,11 @@ class Reader:
             if validation is not None:
                 validation.feed(chunk, first_line)
             try:
-                parser.feed(chunk)
+                if items is None:
+                    parser.feed(chunk)
+                else:
+                    for item in items:
+                        parser.feed(item if isinstance(item, bytes) else _stand_in(item, cut_out))
             except etree.XMLSyntaxError as exc:
                 fatal, error = True, exc
             for event, element in parser.read_events():
@@ -788,16 +849,21 @@ class Reader:
                         start(element, len(stack))
                 elif stack and element is stack[-1]:
                     depth = len(stack)
-                    deep = too_deep[depth](element)
+                    record, offset = _standing_for(element, cut_out) if cut_out else (element, 0)
+                    # A bordereau parsed on its own holds nothing deeper than libxml2 allows.
+                    apart = record is not element
+                    result.parsed_apart += apart
+                    shallow = apart and limits.max_depth >= PARSER_MAX_DEPTH
+                    deep = None if shallow else too_deep[depth](record)
                     if deep:
                         queue.append(
                             S.TOO_DEEP.finding(
-                                lang, line=deep[0].sourceline, limit=limits.max_depth
+                                lang, line=deep[0].sourceline + offset, limit=limits.max_depth
                             )
                         )
                         stopped = result.fatal = True
                         break
-                    if end(element, depth) and depth > 1:
+                    if end(record, depth, offset) and depth > 1:
                         _release(element)
                         tags = 0
                     stack.pop()
@@ -1117,6 +1183,50 @@ def _valid_name(element: Element) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _root_tag(data: bytes, start: int) -> tuple[bytes, bytes, int] | None:
+    """The root's start tag (on one line), its name and where it ends in ``data``; None
+    when it is not a plain start tag."""
+    end = data.find(b">", start)
+    found = _ROOT_NAME.match(data, start)
+    if end < 0 or found is None or data[end - 1 : end] == b"/":
+        return None
+    tag = data[start : end + 1].replace(b"\r", b" ").replace(b"\n", b" ")
+    return tag, found.group(1), end + 1
+
+
+_ROOT_NAME = re.compile(rb"<([^\s/>]+)")
+
+
+def _stand_in(fragment: Fragment, cut_out: dict[int, tuple[Element, int]]) -> bytes:
+    """What to feed for ``fragment``: a placeholder once it is parsed, else its bytes."""
+    element = fragment.future.result()
+    if element is None:
+        return fragment.raw()
+    cut_out[fragment.number] = (element, fragment.line - element.sourceline)
+    return fragment.placeholder()
+
+
+def _standing_for(element: Element, cut_out: dict[int, tuple[Element, int]]) -> tuple[Element, int]:
+    """The bordereau parsed on its own that ``element`` stands for, with its line offset;
+    ``element`` itself when it is not a placeholder, with any placeholder inside it (a
+    bordereau where none belongs) replaced by its bordereau."""
+    if len(element) == 1 and element[0].tag == MARKER:
+        found = cut_out.pop(int(element[0].get("n", "0")), None)
+        if found is not None:
+            return found
+    for marker in list(element.iter(MARKER)):
+        placeholder = marker.getparent()
+        found = cut_out.pop(int(marker.get("n", "0")), None)
+        if found is None or placeholder is None or placeholder.getparent() is None:
+            continue
+        stood, offset = found
+        for node in stood.iter():
+            if node.sourceline:  # numbered as libxml2 numbers one tree's lines
+                node.sourceline = min(node.sourceline + offset, 65535)
+        placeholder.getparent().replace(placeholder, stood)
+    return element, 0
 
 
 def _flush(queue: list[Finding]) -> Iterator[Finding]:

@@ -1,0 +1,295 @@
+"""Bordereaux parsed in a thread of their own, beside the rules, from the flow's bytes.
+
+lxml builds a record's tree while holding the GIL whenever it reports parse events, so the
+reader's event parser and the rules share one core.  A whole document, though, lxml parses
+without the GIL.  So on a large flow the reader cuts each ``<Bordereau>…</Bordereau>`` out of
+the byte stream (:class:`Splitter`), a worker thread parses it as a small document of its
+own (:class:`FragmentParser`), and the event parser reads a *skeleton*: the flow with each
+such bordereau emptied, keeping its start tag, end tag and line count, plus a marker child
+that names the fragment standing in for it.  When the skeleton's bordereau ends, the reader
+hands the fragment's tree to the rules instead.
+
+Only what is sure to read the same is cut out: a fragment that does not parse on its own
+cleanly (not well-formed, a warning, a namespace it lacks, two elements) goes to the event
+parser as it was, and after a comment, a CDATA section or a processing instruction the rest
+of the flow goes as it was too.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from lxml import etree
+
+MARKER = "_pes_v2_fragment"
+"""Tag of the child that marks an emptied bordereau in the skeleton (not a PES name)."""
+ENCODINGS = ("UTF-8", "ISO-8859-1", "US-ASCII")
+"""Encodings in which ``<Bordereau`` is these very bytes wherever it occurs."""
+PARSER_MAX_DEPTH = 256
+"""The deepest element a fragment may hold: it is parsed without ``huge_tree``, so libxml2
+refuses anything deeper (a fragment it refuses goes to the event parser as it is)."""
+MAX_FRAGMENT_BYTES = 16 << 20
+"""A bordereau larger than this goes to the event parser as it is."""
+_MAX_CARRY = 1 << 16
+"""Bytes of an unfinished start tag kept across chunks at most."""
+
+_OPEN = b"<Bordereau"
+_CLOSE = b"</Bordereau"
+_AFTER_NAME = frozenset(bytes([byte]) for byte in b" \t\r\n/>")
+_START_TAG = re.compile(
+    rb"<Bordereau(?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*\s*(/?)>",
+)
+_END = re.compile(rb"</Bordereau\s*>")
+_HOLDER = b"_pes_v2_holder"
+_END_OVERLAP = 64
+"""Bytes of the previous chunk searched again for an end tag cut in two."""
+
+
+@dataclass
+class Fragment:
+    """A bordereau cut out of the stream, being parsed."""
+
+    number: int
+    line: int
+    """The line its start tag begins on."""
+    newlines: int
+    parts: list[bytes]
+    start_tag: bytes
+    end_tag: bytes
+    future: Future[Any]
+
+    def raw(self) -> bytes:
+        return b"".join(self.parts)
+
+    def placeholder(self) -> bytes:
+        """The bordereau emptied: same start and end tags, same number of lines."""
+        inner = self.newlines - self.start_tag.count(b"\n") - self.end_tag.count(b"\n")
+        marker = b'<%s n="%d"/>' % (MARKER.encode(), self.number)
+        return self.start_tag + b"\n" * inner + marker + self.end_tag
+
+
+Item = bytes | Fragment
+"""What the skeleton reader gets, in order: bytes as they were, or a fragment."""
+
+
+class FragmentParser:
+    """Parses fragments in a worker thread, each inside a copy of the root's start tag (for
+    its namespace declarations) and one more element, so that a bordereau sits at the same
+    depth as in the flow."""
+
+    def __init__(self, root_tag: bytes, root_name: bytes, encoding: str) -> None:
+        self._open = root_tag + b"<%s>" % _HOLDER
+        self._close = b"</%s></%s>" % (_HOLDER, root_name)
+        self._encoding = encoding
+        self._local = threading.local()
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="pes-v2-parse")
+
+    def submit(self, data: bytes) -> Future[Any]:
+        return self._pool.submit(self._parse, data)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _parser(self) -> etree.XMLParser:
+        parser: etree.XMLParser | None = getattr(self._local, "parser", None)
+        if parser is None:
+            parser = self._local.parser = etree.XMLParser(
+                encoding=self._encoding,
+                huge_tree=False,  # hence PARSER_MAX_DEPTH
+                resolve_entities=False,
+                no_network=True,
+                load_dtd=False,
+                remove_comments=True,
+                remove_blank_text=True,
+                collect_ids=False,
+            )
+        return parser
+
+    def _parse(self, data: bytes) -> Any:
+        """The bordereau's element, or None when it does not read cleanly on its own."""
+        parser = self._parser()
+        try:
+            root = etree.fromstring(self._open + data + self._close, parser)
+        except (etree.XMLSyntaxError, ValueError):
+            return None
+        if len(parser.error_log) or len(root) != 1 or root.text:
+            return None
+        holder = root[0]
+        if len(holder) != 1 or holder.text:
+            return None
+        element = holder[0]
+        if element.tail or etree.QName(element).localname != "Bordereau":
+            return None
+        return element
+
+
+class Splitter:
+    """Cuts the bordereaux out of the chunks of a flow; the first ``skip`` bytes (the
+    prolog and the root's start tag) go through as they are."""
+
+    def __init__(self, skip: int, submit: Callable[[bytes], Future[Any]]) -> None:
+        self._skip = skip
+        self._submit = submit
+        self._carry = b""
+        self._parts: list[bytes] | None = None
+        """The bytes of the bordereau being cut, from its ``<``; None between two."""
+        self._start_tag = b""
+        self._tail = b""
+        """The last bytes of the bordereau so far, where an end tag may have begun."""
+        self._size = 0
+        self._count = 0
+        self._lines = 1
+        """The line the next byte handed on (as it was or cut out) is on."""
+        self._last = b""
+        """The last byte seen, for a ``<!`` or ``<?`` cut by a chunk boundary."""
+        self.off = False
+        """True once the rest of the flow goes as it is."""
+
+    def feed(self, chunk: bytes) -> list[Item]:
+        items: list[Item] = []
+        if self._skip:
+            kept = min(self._skip, len(chunk))
+            self._skip -= kept
+            if kept:
+                self._pass(chunk[:kept], items)
+            chunk = chunk[kept:]
+        data = self._carry + chunk if self._carry else chunk
+        self._carry = b""
+        if data:
+            self._cut(data, items)
+        return items
+
+    def finish(self) -> list[Item]:
+        """What is left at the end of the flow (an unfinished bordereau as it was)."""
+        items: list[Item] = []
+        if self._parts is not None:
+            self._pass(b"".join(self._parts), items)
+            self._parts = None
+        if self._carry:
+            self._pass(self._carry, items)
+            self._carry = b""
+        return items
+
+    def _pass(self, data: bytes, items: list[Item]) -> None:
+        """Hand ``data`` on as it is."""
+        if data:
+            self._lines += data.count(b"\n")
+            items.append(data)
+
+    def _turn_off(self, data: bytes, items: list[Item]) -> None:
+        self.off = True
+        if self._parts is not None:
+            self._pass(b"".join(self._parts), items)
+            self._parts = None
+        self._pass(data, items)
+
+    def _cut(self, data: bytes, items: list[Item]) -> None:
+        if self.off:
+            self._pass(data, items)
+            return
+        if _holds_markup(data) or (self._last == b"<" and data[:1] in (b"!", b"?")):
+            # A comment, a CDATA section or a processing instruction may hold anything.
+            self._turn_off(data, items)
+            return
+        self._last = data[-1:]
+        position = 0
+        while position < len(data):
+            if self._parts is None:
+                start = _find_start(data, position)
+                if start < 0:
+                    # Keep what may be the beginning of a start tag for the next chunk.
+                    cut = data.rfind(b"<", max(position, len(data) - len(_OPEN)))
+                    end = cut if cut >= 0 else len(data)
+                    self._pass(data[position:end], items)
+                    self._carry = data[end:]
+                    return
+                tag = _START_TAG.match(data, start)
+                if tag is None:
+                    if len(data) - start > _MAX_CARRY:
+                        self._turn_off(data[position:], items)
+                        return
+                    self._pass(data[position:start], items)
+                    self._carry = data[start:]  # the start tag goes on in the next chunk
+                    return
+                if tag.group(1):  # <Bordereau/>: nothing to cut out
+                    self._pass(data[position : tag.end()], items)
+                    position = tag.end()
+                    continue
+                self._pass(data[position:start], items)
+                self._parts, self._start_tag, self._tail, self._size = [], tag.group(0), b"", 0
+                position = start
+            end_tag = self._find_end(data, position)
+            if end_tag is None:
+                piece = data[position:]
+                self._parts.append(piece)
+                self._size += len(piece)
+                tail = piece if len(piece) >= _END_OVERLAP else self._tail + piece
+                self._tail = tail[-_END_OVERLAP:]
+                if self._size > MAX_FRAGMENT_BYTES:
+                    self._turn_off(b"", items)
+                return
+            end, end_bytes = end_tag
+            self._parts.append(data[position:end])
+            fragment_bytes = b"".join(self._parts)
+            self._count += 1
+            line, newlines = self._lines, fragment_bytes.count(b"\n")
+            self._lines += newlines
+            items.append(
+                Fragment(
+                    self._count,
+                    line,
+                    newlines,
+                    [fragment_bytes],
+                    self._start_tag,
+                    end_bytes,
+                    self._submit(fragment_bytes),
+                )
+            )
+            self._parts = None
+            position = end
+
+    def _find_end(self, data: bytes, position: int) -> tuple[int, bytes] | None:
+        """Where the bordereau's end tag ends in ``data`` (one begun in the previous chunk
+        included) and the tag, or None when it is not there yet."""
+        if self._tail:
+            seam = self._tail + data[position : position + _END_OVERLAP]
+            found = _END.search(seam)
+            if found is not None and found.start() < len(self._tail):
+                return position + found.end() - len(self._tail), found.group(0)
+        at = data.find(_CLOSE, position)
+        while at >= 0:
+            found = _END.match(data, at)
+            if found is not None:
+                return found.end(), found.group(0)
+            at = data.find(_CLOSE, at + 1)
+        return None
+
+
+def _find_start(data: bytes, position: int) -> int:
+    """Where the next ``<Bordereau`` start tag begins in ``data`` from ``position``, -1 when
+    none is there (or its name may go on in the next chunk)."""
+    at = data.find(_OPEN, position)
+    while at >= 0:
+        following = data[at + len(_OPEN) : at + len(_OPEN) + 1]
+        if not following:
+            return -1
+        if following in _AFTER_NAME:
+            return at
+        at = data.find(_OPEN, at + 1)
+    return -1
+
+
+def _holds_markup(data: bytes) -> bool:
+    """True when ``data`` holds ``<!`` or ``<?`` (looked for by their rare second byte)."""
+    for mark in (b"!", b"?"):
+        at = data.find(mark, 1)
+        while at >= 0:
+            if data[at - 1] == 0x3C:  # "<"
+                return True
+            at = data.find(mark, at + 1)
+    return False

@@ -1,0 +1,258 @@
+"""Bordereaux cut out of the byte stream and parsed beside the rules (``pes_v2.fragments``).
+
+The cut-out path is an optimisation of large flows: whatever the flow, it must report what
+the plain event parser reports.  The tests force it on small flows and compare.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import pes_v2
+from pes_v2 import xmlio
+from pes_v2.bundles import resolve_bundle
+from pes_v2.engine import Options, Validation
+from pes_v2.fragments import Fragment, Splitter
+from pes_v2.limits import DEFAULT_LIMITS
+from pes_v2.testing import MUTATIONS, FlowSpec, build_flow, mutate
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+UNSIGNED = sorted(path for path in FIXTURES.rglob("*.xml") if b"Signature" not in path.read_bytes())
+BASE = build_flow(FlowSpec(seed=11, depense=2, recette=2, pieces=3, lines=2, pj=2))
+NOT_WELL_FORMED = "PES-XML-001"
+BORDEREAU = re.compile(rb"<Bordereau[\s>].*?</Bordereau\s*>", re.S)
+
+
+def _done(value: Any) -> Future[Any]:
+    future: Future[Any] = Future()
+    future.set_result(value)
+    return future
+
+
+def _split(data: bytes, sizes: list[int], skip: int = 0) -> list[bytes | Fragment]:
+    splitter = Splitter(skip, _done)
+    items: list[bytes | Fragment] = []
+    position, turn = 0, 0
+    while position < len(data):
+        size = sizes[turn % len(sizes)]
+        items.extend(splitter.feed(data[position : position + size]))
+        position, turn = position + size, turn + 1
+    items.extend(splitter.finish())
+    return items
+
+
+def _joined(items: list[bytes | Fragment]) -> bytes:
+    return b"".join(item if isinstance(item, bytes) else item.raw() for item in items)
+
+
+def _report(source: Any, *, apart: bool, **options: Any) -> tuple[Any, int]:
+    xmlio_min = xmlio.FRAGMENT_MIN_BYTES
+    xmlio.FRAGMENT_MIN_BYTES = 0 if apart else 1 << 62
+    try:
+        validation = Validation(
+            source, Options(bundle=options.pop("bundle", pes_v2.SchemaBundle.embedded()), **options)
+        )
+        for _ in validation:
+            pass
+        return validation.report(), validation.reader.result.parsed_apart
+    finally:
+        xmlio.FRAGMENT_MIN_BYTES = xmlio_min
+
+
+def _same(source: Any, **options: Any) -> int:
+    """Validate ``source`` both ways; assert the reports agree; the bordereaux parsed apart.
+
+    A flow that is not well-formed is not held to one message: libxml2's push parser words
+    (and places) some errors after what it was fed at once, which differs between the two
+    ways.  Both must find it not well-formed, and agree on every other finding."""
+    together, none = _report(source, apart=False, **options)
+    apart, parsed = _report(source, apart=True, **options)
+    assert none == 0
+    expected = [f.as_dict() for f in together.findings]
+    found = [f.as_dict() for f in apart.findings]
+    if found != expected and any(f["rule"] == NOT_WELL_FORMED for f in expected):
+        assert any(f["rule"] == NOT_WELL_FORMED for f in found)
+        expected = [f for f in expected if f["rule"] != NOT_WELL_FORMED]
+        found = [f for f in found if f["rule"] != NOT_WELL_FORMED]
+    assert found == expected
+    assert apart.flow == together.flow
+    return parsed
+
+
+# ------------------------------------------------------------------------- the splitter
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=3000), min_size=1, max_size=6))
+def test_splitting_gives_back_every_byte_and_cuts_each_bordereau(sizes: list[int]) -> None:
+    skip = BASE.index(b">", BASE.index(b"<n:PES_Aller")) + 1
+    items = _split(BASE, sizes, skip)
+    assert _joined(items) == BASE
+    fragments = [item for item in items if isinstance(item, Fragment)]
+    assert [f.raw() for f in fragments] == BORDEREAU.findall(BASE)
+    offset = 0
+    for item in items:
+        if isinstance(item, Fragment):
+            assert item.line == BASE.count(b"\n", 0, offset) + 1
+            placeholder = item.placeholder()
+            assert placeholder.count(b"\n") == item.raw().count(b"\n")
+            assert placeholder.startswith(item.start_tag) and placeholder.endswith(item.end_tag)
+            offset += len(item.raw())
+        else:
+            offset += len(item)
+
+
+def test_what_is_not_a_bordereau_to_cut_out_goes_through() -> None:
+    data = (
+        b"<r><Bordereaux/><BordereauX>1</BordereauX><Bordereau/>"
+        b'<Bordereau Id="a>b"><x/></Bordereau\n  ><Bordereau><y/></Bordereau></r>'
+    )
+    for sizes in ([1], [7], [len(data)]):
+        items = _split(data, sizes)
+        assert _joined(items) == data
+        fragments = [item for item in items if isinstance(item, Fragment)]
+        assert [f.raw() for f in fragments] == [
+            b'<Bordereau Id="a>b"><x/></Bordereau\n  >',
+            b"<Bordereau><y/></Bordereau>",
+        ]
+        assert fragments[0].start_tag == b'<Bordereau Id="a>b">'
+
+
+@pytest.mark.parametrize("markup", [b"<!-- <Bordereau> -->", b"<![CDATA[<Bordereau>]]>", b"<?pi?>"])
+def test_after_a_comment_cdata_or_pi_nothing_is_cut_out(markup: bytes) -> None:
+    data = b"<r><Bordereau><a/></Bordereau>" + markup + b"<Bordereau><b/></Bordereau></r>"
+    for sizes in ([1], [2], [5], [len(data)]):
+        items = _split(data, sizes)
+        assert _joined(items) == data
+        fragments = [item.raw() for item in items if isinstance(item, Fragment)]
+        assert fragments in ([b"<Bordereau><a/></Bordereau>"], [])
+
+
+# --------------------------------------------------------------- same reports either way
+
+
+@pytest.mark.parametrize("path", UNSIGNED, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_fixtures_read_the_same_with_bordereaux_parsed_apart(path: Path) -> None:
+    _same(path)
+
+
+@pytest.mark.parametrize("name", sorted(MUTATIONS))
+def test_every_mutation_reads_the_same_with_bordereaux_parsed_apart(name: str) -> None:
+    result = mutate(BASE, name, seed=3)
+    _same(result.data, context=result.context)
+
+
+def test_base_flow_has_its_bordereaux_parsed_apart() -> None:
+    assert _same(BASE) == len(BORDEREAU.findall(BASE)) > 0
+
+
+def test_corpus_reads_the_same_with_bordereaux_parsed_apart(
+    corpus_dir: Path, official_v530: Path
+) -> None:
+    bundle = resolve_bundle(str(official_v530))
+    parsed = 0
+    for path in sorted(corpus_dir.rglob("*.xml")):
+        if b"Signature" not in path.read_bytes():
+            parsed += _same(path, bundle=bundle)
+    assert parsed >= 10
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        # A prefix the bordereau does not declare, an undefined entity, a bordereau in a
+        # bordereau, a bordereau where none belongs, bytes that are not ISO-8859-1 text.
+        (b"<BlocBordereau>", b'<BlocBordereau xmlns:q="urn:q"><q:x/>'),
+        (b"<BlocBordereau>", b"<BlocBordereau>&nope;"),
+        (b"<BlocBordereau>", b"<BlocBordereau><Bordereau><BlocBordereau/></Bordereau>"),
+        (b"<BlocPiece>", b"<BlocPiece><Bordereau><BlocBordereau/></Bordereau>"),
+        (b"<EnTetePES>", b"<EnTetePES><Bordereau><BlocBordereau/></Bordereau>"),
+        (b"<BlocBordereau>", b"<BlocBordereau><!-- a note -->"),
+        (b"</Bordereau>", b"</Bordereau></Bordereau>"),
+    ],
+)
+def test_bordereaux_that_do_not_read_alone_read_the_same(change: tuple[bytes, bytes]) -> None:
+    old, new = change
+    assert old in BASE
+    _same(BASE.replace(old, new, 1))
+
+
+def test_a_bordereau_too_deep_is_refused_the_same_way() -> None:
+    deep = b"<x>" * 300 + b"</x>" * 300  # deeper than libxml2 parses without huge_tree
+    data = BASE.replace(b"<BlocBordereau>", b"<BlocBordereau>" + deep, 1)
+    _same(data)
+    report, _ = _report(data, apart=True)
+    assert "PES-XML-005" in {f.rule for f in report.findings}
+    # Under a stricter limit, the bordereaux parsed apart are probed for depth too.
+    shallow = BASE.replace(b"<BlocBordereau>", b"<BlocBordereau>" + b"<x>" * 30 + b"</x>" * 30)
+    limits = DEFAULT_LIMITS.with_(max_depth=20)
+    _same(shallow, limits=limits)
+    report, parsed = _report(shallow, apart=True, limits=limits)
+    assert parsed == 1  # reading stopped at the first bordereau
+    assert "PES-XML-005" in {f.rule for f in report.findings}
+
+
+# ------------------------------------------------------------------- when it is used
+
+
+def test_large_flows_read_from_a_path_have_their_bordereaux_parsed_apart(tmp_path: Path) -> None:
+    flow = build_flow(FlowSpec(seed=4, depense=1, recette=1, pieces=4, target_bytes=5_000_000))
+    path = tmp_path / "flow.xml"
+    path.write_bytes(flow)
+
+    def parsed(source: Any) -> int:
+        validation = Validation(source, Options(bundle=pes_v2.SchemaBundle.embedded()))
+        for _ in validation:
+            pass
+        return validation.reader.result.parsed_apart
+
+    assert parsed(path) == len(BORDEREAU.findall(flow)) > 0
+    assert parsed(io.BytesIO(flow)) == 0  # a caller's stream keeps its whitespace
+    assert parsed(flow[:1_000_000]) == 0  # below the size from which it pays
+
+
+def test_lines_beyond_65535_are_exact_in_bordereaux_parsed_apart() -> None:
+    # libxml2 keeps an element's line in 16 bits (65535 at most); a bordereau parsed apart
+    # numbers its lines from its own start, and the reader adds the line it starts on.
+    flow = build_flow(FlowSpec(seed=6, depense=0, recette=3, pieces=4, lines=2, pj=0))
+    padded = flow.replace(b"<PES_RecetteAller>", b"<PES_RecetteAller>" + b"\n" * 70_000, 1)
+    result = mutate(padded, "iban.bad_checksum", seed=1)
+    report, parsed = _report(result.data, apart=True)
+    assert parsed == 3
+    (finding,) = [f for f in report.findings if f.rule == result.rule]
+    assert finding.value is not None
+    position = result.data.index(f'V="{finding.value}"'.encode())
+    assert finding.line == result.data.count(b"\n", 0, position) + 1 > 65_535
+    for facts in report.flow.bordereau_list:
+        start = _nth(result.data, b"<Bordereau", int(facts.xpath.rsplit("[", 1)[1][:-1]))
+        assert facts.line == result.data.count(b"\n", 0, start) + 1
+
+
+def _nth(data: bytes, needle: bytes, n: int) -> int:
+    position = -1
+    for _ in range(n):
+        position = data.index(needle, position + 1)
+    return position
+
+
+def test_parse_thread_ends_when_reading_stops_early() -> None:
+    before = threading.active_count()
+    xmlio_min = xmlio.FRAGMENT_MIN_BYTES
+    xmlio.FRAGMENT_MIN_BYTES = 0
+    try:
+        findings = pes_v2.iter_findings(mutate(BASE, "xsd.bad_date", seed=0).data)
+        next(findings)
+        findings.close()  # type: ignore[attr-defined]
+    finally:
+        xmlio.FRAGMENT_MIN_BYTES = xmlio_min
+    assert not [t for t in threading.enumerate() if t.name.startswith("pes-v2-parse")]
+    assert threading.active_count() == before
