@@ -17,10 +17,10 @@ of the flow goes as it was too.
 
 from __future__ import annotations
 
+import queue
 import re
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,7 +61,6 @@ class Fragment:
     parts: list[bytes]
     start_tag: bytes
     end_tag: bytes
-    future: Future[Any]
 
     def raw(self) -> bytes:
         return b"".join(self.parts)
@@ -78,41 +77,50 @@ Item = bytes | Fragment
 
 
 class FragmentParser:
-    """Parses fragments in a worker thread, each inside a copy of the root's start tag (for
-    its namespace declarations) and one more element, so that a bordereau sits at the same
-    depth as in the flow."""
+    """Parses fragments in a worker thread, in the order they are submitted, each inside a
+    copy of the root's start tag (for its namespace declarations) and one more element, so
+    that a bordereau sits at the same depth as in the flow."""
 
     def __init__(self, root_tag: bytes, root_name: bytes, encoding: str) -> None:
         self._open = root_tag + b"<%s>" % _HOLDER
         self._close = b"</%s></%s>" % (_HOLDER, root_name)
         self._encoding = encoding
-        self._local = threading.local()
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="pes-v2-parse")
+        self._todo: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._done: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._closing = False
+        self._thread = threading.Thread(target=self._work, name="pes-v2-parse", daemon=True)
+        self._thread.start()
 
-    def submit(self, data: bytes) -> Future[Any]:
-        return self._pool.submit(self._parse, data)
+    def submit(self, data: bytes) -> None:
+        self._todo.put(data)
+
+    def next_element(self) -> Any:
+        """The bordereau of the first fragment submitted and not taken yet, once parsed;
+        None when it does not read cleanly on its own."""
+        return self._done.get()
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        """Stop (what is still queued is dropped) and wait for the thread."""
+        self._closing = True
+        self._todo.put(None)
+        self._thread.join()
 
-    def _parser(self) -> etree.XMLParser:
-        parser: etree.XMLParser | None = getattr(self._local, "parser", None)
-        if parser is None:
-            parser = self._local.parser = etree.XMLParser(
-                encoding=self._encoding,
-                huge_tree=False,  # hence PARSER_MAX_DEPTH
-                resolve_entities=False,
-                no_network=True,
-                load_dtd=False,
-                remove_comments=True,
-                remove_blank_text=True,
-                collect_ids=False,
-            )
-        return parser
+    def _work(self) -> None:
+        parser = etree.XMLParser(  # made here: an lxml parser stays in its thread
+            encoding=self._encoding,
+            huge_tree=False,  # hence PARSER_MAX_DEPTH
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            remove_comments=True,
+            remove_blank_text=True,
+            collect_ids=False,
+        )
+        while (data := self._todo.get()) is not None:
+            self._done.put(None if self._closing else self._parse(parser, data))
 
-    def _parse(self, data: bytes) -> Any:
+    def _parse(self, parser: etree.XMLParser, data: bytes) -> Any:
         """The bordereau's element, or None when it does not read cleanly on its own."""
-        parser = self._parser()
         try:
             root = etree.fromstring(self._open + data + self._close, parser)
         except (etree.XMLSyntaxError, ValueError):
@@ -132,7 +140,7 @@ class Splitter:
     """Cuts the bordereaux out of the chunks of a flow; the first ``skip`` bytes (the
     prolog and the root's start tag) go through as they are."""
 
-    def __init__(self, skip: int, submit: Callable[[bytes], Future[Any]]) -> None:
+    def __init__(self, skip: int, submit: Callable[[bytes], None]) -> None:
         self._skip = skip
         self._submit = submit
         self._carry = b""
@@ -247,9 +255,9 @@ class Splitter:
                     [fragment_bytes],
                     self._start_tag,
                     end_bytes,
-                    self._submit(fragment_bytes),
                 )
             )
+            self._submit(fragment_bytes)
             self._parts = None
             position = end
 

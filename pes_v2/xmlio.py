@@ -750,6 +750,7 @@ class Reader:
         # A large flow read with the stream validator: bordereaux are parsed beside the
         # rules, in a thread of their own (see .fragments); the parser below reads the rest.
         splitter: Splitter | None = None
+        fragments: FragmentParser | None = None
         if (
             not keep_blank_text
             and schema is None
@@ -826,8 +827,11 @@ class Reader:
                 if items is None:
                     parser.feed(chunk)
                 else:
+                    assert fragments is not None  # items come with the splitter
                     for item in items:
-                        parser.feed(item if isinstance(item, bytes) else _stand_in(item, cut_out))
+                        if isinstance(item, Fragment):
+                            item = _stand_in(item, fragments.next_element(), cut_out)
+                        parser.feed(item)
             except etree.XMLSyntaxError as exc:
                 fatal, error = True, exc
             for event, element in parser.read_events():
@@ -1199,9 +1203,11 @@ def _root_tag(data: bytes, start: int) -> tuple[bytes, bytes, int] | None:
 _ROOT_NAME = re.compile(rb"<([^\s/>]+)")
 
 
-def _stand_in(fragment: Fragment, cut_out: dict[int, tuple[Element, int]]) -> bytes:
-    """What to feed for ``fragment``: a placeholder once it is parsed, else its bytes."""
-    element = fragment.future.result()
+def _stand_in(
+    fragment: Fragment, element: Element | None, cut_out: dict[int, tuple[Element, int]]
+) -> bytes:
+    """What to feed for ``fragment``, parsed as ``element``: a placeholder, or its bytes
+    when it did not parse on its own."""
     if element is None:
         return fragment.raw()
     cut_out[fragment.number] = (element, fragment.line - element.sourceline)

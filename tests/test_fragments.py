@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import re
 import threading
-from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +31,9 @@ NOT_WELL_FORMED = "PES-XML-001"
 BORDEREAU = re.compile(rb"<Bordereau[\s>].*?</Bordereau\s*>", re.S)
 
 
-def _done(value: Any) -> Future[Any]:
-    future: Future[Any] = Future()
-    future.set_result(value)
-    return future
-
-
 def _split(data: bytes, sizes: list[int], skip: int = 0) -> list[bytes | Fragment]:
-    splitter = Splitter(skip, _done)
+    submitted: list[bytes] = []
+    splitter = Splitter(skip, submitted.append)
     items: list[bytes | Fragment] = []
     position, turn = 0, 0
     while position < len(data):
@@ -47,6 +41,7 @@ def _split(data: bytes, sizes: list[int], skip: int = 0) -> list[bytes | Fragmen
         items.extend(splitter.feed(data[position : position + size]))
         position, turn = position + size, turn + 1
     items.extend(splitter.finish())
+    assert submitted == [item.raw() for item in items if isinstance(item, Fragment)]
     return items
 
 
