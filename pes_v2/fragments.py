@@ -1,18 +1,18 @@
-"""Bordereaux parsed in a thread of their own, beside the rules, from the flow's bytes.
+"""Bordereaux and PJ parsed in a thread of their own, beside the rules, from the flow's bytes.
 
 lxml builds a record's tree while holding the GIL whenever it reports parse events, so the
 reader's event parser and the rules share one core.  A whole document, though, lxml parses
-without the GIL.  So on a large flow the reader cuts each ``<Bordereau>…</Bordereau>`` out of
-the byte stream (:class:`Splitter`), a worker thread parses it as a small document of its
-own (:class:`FragmentParser`), and the event parser reads a *skeleton*: the flow with each
-such bordereau emptied, keeping its start tag, end tag and line count, plus a marker child
-that names the fragment standing in for it.  When the skeleton's bordereau ends, the reader
-hands the fragment's tree to the rules instead.
+without the GIL.  So on a large flow the reader cuts each record (``<Bordereau>`` or
+``<PJ>`` to its end tag) out of the byte stream (:class:`Splitter`), a worker thread parses
+it as a small document of its own (:class:`FragmentParser`), and the event parser reads a
+*skeleton*: the flow with each such record emptied, keeping its start tag, end tag and line
+count, plus a marker child that names the fragment standing in for it.  When the
+skeleton's record ends, the reader hands the fragment's tree to the rules instead.
 
 Only what is sure to read the same is cut out: a fragment that does not parse on its own
-cleanly (not well-formed, a warning, a namespace it lacks, two elements) goes to the event
-parser as it was, and after a comment, a CDATA section or a processing instruction the rest
-of the flow goes as it was too.
+cleanly (not well-formed, a warning, a namespace it lacks, two elements, deeper than
+:data:`PARSER_MAX_DEPTH`) goes to the event parser as it was, and after a comment, a CDATA
+section or a processing instruction the rest of the flow goes as it was too.
 """
 
 from __future__ import annotations
@@ -27,24 +27,45 @@ from typing import Any
 from lxml import etree
 
 MARKER = "_pes_v2_fragment"
-"""Tag of the child that marks an emptied bordereau in the skeleton (not a PES name)."""
+"""Tag of the child that marks an emptied record in the skeleton (not a PES name)."""
 ENCODINGS = ("UTF-8", "ISO-8859-1", "US-ASCII")
-"""Encodings in which ``<Bordereau`` is these very bytes wherever it occurs."""
+"""Encodings in which a record's tags are these very bytes wherever they occur."""
 PARSER_MAX_DEPTH = 256
 """The deepest element a fragment may hold: it is parsed without ``huge_tree``, so libxml2
 refuses anything deeper (a fragment it refuses goes to the event parser as it is)."""
 MAX_FRAGMENT_BYTES = 16 << 20
-"""A bordereau larger than this goes to the event parser as it is."""
+"""A record larger than this goes to the event parser as it is."""
 _MAX_CARRY = 1 << 16
 """Bytes of an unfinished start tag kept across chunks at most."""
 
-_OPEN = b"<Bordereau"
-_CLOSE = b"</Bordereau"
+
+@dataclass(frozen=True)
+class _Kind:
+    """A record cut out of the stream, by the bytes of its tags."""
+
+    name: str
+    open: bytes
+    close: bytes
+    start_tag: re.Pattern[bytes]
+    end_tag: re.Pattern[bytes]
+
+
+def _kind(name: str) -> _Kind:
+    raw = re.escape(name.encode("ascii"))
+    return _Kind(
+        name,
+        b"<" + name.encode("ascii"),
+        b"</" + name.encode("ascii"),
+        re.compile(rb"<" + raw + rb"(?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*\s*(/?)>"),
+        re.compile(rb"</" + raw + rb"\s*>"),
+    )
+
+
+KINDS = (_kind("Bordereau"), _kind("PJ"))
+"""What is cut out: the bordereaux and the attachments (PES_PJ/PJ), the records of a flow."""
+_NAMES = frozenset(kind.name for kind in KINDS)
+_LONGEST_OPEN = max(len(kind.open) for kind in KINDS)
 _AFTER_NAME = frozenset(bytes([byte]) for byte in b" \t\r\n/>")
-_START_TAG = re.compile(
-    rb"<Bordereau(?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*\s*(/?)>",
-)
-_END = re.compile(rb"</Bordereau\s*>")
 _HOLDER = b"_pes_v2_holder"
 _END_OVERLAP = 64
 """Bytes of the previous chunk searched again for an end tag cut in two."""
@@ -52,7 +73,7 @@ _END_OVERLAP = 64
 
 @dataclass
 class Fragment:
-    """A bordereau cut out of the stream, being parsed."""
+    """A record cut out of the stream, being parsed."""
 
     number: int
     line: int
@@ -66,7 +87,7 @@ class Fragment:
         return b"".join(self.parts)
 
     def placeholder(self) -> bytes:
-        """The bordereau emptied: same start and end tags, same number of lines."""
+        """The record emptied: same start and end tags, same number of lines."""
         inner = self.newlines - self.start_tag.count(b"\n") - self.end_tag.count(b"\n")
         marker = b'<%s n="%d"/>' % (MARKER.encode(), self.number)
         return self.start_tag + b"\n" * inner + marker + self.end_tag
@@ -79,7 +100,7 @@ Item = bytes | Fragment
 class FragmentParser:
     """Parses fragments in a worker thread, in the order they are submitted, each inside a
     copy of the root's start tag (for its namespace declarations) and one more element, so
-    that a bordereau sits at the same depth as in the flow."""
+    that a record sits at the same depth as in the flow."""
 
     def __init__(self, root_tag: bytes, root_name: bytes, encoding: str) -> None:
         self._open = root_tag + b"<%s>" % _HOLDER
@@ -95,7 +116,7 @@ class FragmentParser:
         self._todo.put(data)
 
     def next_element(self) -> Any:
-        """The bordereau of the first fragment submitted and not taken yet, once parsed;
+        """The record of the first fragment submitted and not taken yet, once parsed;
         None when it does not read cleanly on its own."""
         return self._done.get()
 
@@ -120,7 +141,7 @@ class FragmentParser:
             self._done.put(None if self._closing else self._parse(parser, data))
 
     def _parse(self, parser: etree.XMLParser, data: bytes) -> Any:
-        """The bordereau's element, or None when it does not read cleanly on its own."""
+        """The record's element, or None when it does not read cleanly on its own."""
         try:
             root = etree.fromstring(self._open + data + self._close, parser)
         except (etree.XMLSyntaxError, ValueError):
@@ -131,13 +152,13 @@ class FragmentParser:
         if len(holder) != 1 or holder.text:
             return None
         element = holder[0]
-        if element.tail or etree.QName(element).localname != "Bordereau":
+        if element.tail or etree.QName(element).localname not in _NAMES:
             return None
         return element
 
 
 class Splitter:
-    """Cuts the bordereaux out of the chunks of a flow; the first ``skip`` bytes (the
+    """Cuts the records out of the chunks of a flow; the first ``skip`` bytes (the
     prolog and the root's start tag) go through as they are."""
 
     def __init__(self, skip: int, submit: Callable[[bytes], None]) -> None:
@@ -145,10 +166,11 @@ class Splitter:
         self._submit = submit
         self._carry = b""
         self._parts: list[bytes] | None = None
-        """The bytes of the bordereau being cut, from its ``<``; None between two."""
+        """The bytes of the record being cut, from its ``<``; None between two."""
         self._start_tag = b""
+        self._kind = KINDS[0]
         self._tail = b""
-        """The last bytes of the bordereau so far, where an end tag may have begun."""
+        """The last bytes of the record so far, where an end tag may have begun."""
         self._size = 0
         self._count = 0
         self._lines = 1
@@ -173,7 +195,7 @@ class Splitter:
         return items
 
     def finish(self) -> list[Item]:
-        """What is left at the end of the flow (an unfinished bordereau as it was)."""
+        """What is left at the end of the flow (an unfinished record as it was)."""
         items: list[Item] = []
         if self._parts is not None:
             self._pass(b"".join(self._parts), items)
@@ -208,15 +230,15 @@ class Splitter:
         position = 0
         while position < len(data):
             if self._parts is None:
-                start = _find_start(data, position)
-                if start < 0:
+                start, kind = _find_start(data, position)
+                if kind is None:
                     # Keep what may be the beginning of a start tag for the next chunk.
-                    cut = data.rfind(b"<", max(position, len(data) - len(_OPEN)))
+                    cut = data.rfind(b"<", max(position, len(data) - _LONGEST_OPEN))
                     end = cut if cut >= 0 else len(data)
                     self._pass(data[position:end], items)
                     self._carry = data[end:]
                     return
-                tag = _START_TAG.match(data, start)
+                tag = kind.start_tag.match(data, start)
                 if tag is None:
                     if len(data) - start > _MAX_CARRY:
                         self._turn_off(data[position:], items)
@@ -224,12 +246,13 @@ class Splitter:
                     self._pass(data[position:start], items)
                     self._carry = data[start:]  # the start tag goes on in the next chunk
                     return
-                if tag.group(1):  # <Bordereau/>: nothing to cut out
+                if tag.group(1):  # <Bordereau/>, <PJ/>: nothing to cut out
                     self._pass(data[position : tag.end()], items)
                     position = tag.end()
                     continue
                 self._pass(data[position:start], items)
                 self._parts, self._start_tag, self._tail, self._size = [], tag.group(0), b"", 0
+                self._kind = kind
                 position = start
             end_tag = self._find_end(data, position)
             if end_tag is None:
@@ -262,34 +285,36 @@ class Splitter:
             position = end
 
     def _find_end(self, data: bytes, position: int) -> tuple[int, bytes] | None:
-        """Where the bordereau's end tag ends in ``data`` (one begun in the previous chunk
+        """Where the record's end tag ends in ``data`` (one begun in the previous chunk
         included) and the tag, or None when it is not there yet."""
         if self._tail:
             seam = self._tail + data[position : position + _END_OVERLAP]
-            found = _END.search(seam)
+            found = self._kind.end_tag.search(seam)
             if found is not None and found.start() < len(self._tail):
                 return position + found.end() - len(self._tail), found.group(0)
-        at = data.find(_CLOSE, position)
+        close, end_tag = self._kind.close, self._kind.end_tag
+        at = data.find(close, position)
         while at >= 0:
-            found = _END.match(data, at)
+            found = end_tag.match(data, at)
             if found is not None:
                 return found.end(), found.group(0)
-            at = data.find(_CLOSE, at + 1)
+            at = data.find(close, at + 1)
         return None
 
 
-def _find_start(data: bytes, position: int) -> int:
-    """Where the next ``<Bordereau`` start tag begins in ``data`` from ``position``, -1 when
-    none is there (or its name may go on in the next chunk)."""
-    at = data.find(_OPEN, position)
-    while at >= 0:
-        following = data[at + len(_OPEN) : at + len(_OPEN) + 1]
-        if not following:
-            return -1
-        if following in _AFTER_NAME:
-            return at
-        at = data.find(_OPEN, at + 1)
-    return -1
+def _find_start(data: bytes, position: int) -> tuple[int, _Kind | None]:
+    """Where the next record's start tag begins in ``data`` from ``position``, and its kind;
+    None when there is none (or its name may go on in the next chunk)."""
+    first, found = len(data), None
+    for kind in KINDS:
+        at = data.find(kind.open, position, first)
+        while at >= 0:
+            following = data[at + len(kind.open) : at + len(kind.open) + 1]
+            if following in _AFTER_NAME and following:
+                first, found = at, kind
+                break
+            at = data.find(kind.open, at + 1, first)
+    return first, found
 
 
 def _holds_markup(data: bytes) -> bool:

@@ -49,7 +49,8 @@ Element: TypeAlias = Any
 PES_ROOTS = frozenset({"PES_Aller", "PES_ACQUIT", "PES_Retour", "PES_ACQUIT_RETOUR"})
 RECORD_DEPTH = 3
 FRAGMENT_MIN_BYTES = 4 << 20
-"""Flows from this size on have their bordereaux parsed beside the rules (.fragments)."""
+"""Flows from this size on have their bordereaux and PJ parsed beside the rules
+(:mod:`.fragments`), unless ``PES_V2_FRAGMENTS=0`` is set."""
 FRAGMENTS_AHEAD = 3
 """Chunks the splitter reads ahead of the parser."""
 """Elements at this depth (a Bordereau, a PJ…) are handed over whole, then released."""
@@ -104,7 +105,7 @@ class RecordHandler(Protocol):
         """Handle an element's end; return True to release it (and what came before it).
 
         ``line_offset`` is what to add to the ``sourceline`` of ``element`` and of what it
-        holds (a bordereau parsed on its own, see :mod:`.fragments`)."""
+        holds (a record parsed on its own, see :mod:`.fragments`)."""
         ...
 
 
@@ -634,7 +635,7 @@ class ReadResult:
     """False when the records were built without the whitespace between elements (an input
     that holds no signature)."""
     parsed_apart: int = 0
-    """Bordereaux parsed in a thread of their own (see :mod:`.fragments`)."""
+    """Records (bordereaux, PJ) parsed in a thread of their own (see :mod:`.fragments`)."""
 
 
 class Reader:
@@ -747,8 +748,8 @@ class Reader:
         parser = _make_parser(
             schema, RECORD_TAGS | {root} if root else None, keep_blank_text=keep_blank_text
         )
-        # A large flow read with the stream validator: bordereaux are parsed beside the
-        # rules, in a thread of their own (see .fragments); the parser below reads the rest.
+        # A large flow read with the stream validator: bordereaux and PJ are parsed beside
+        # the rules, in a thread of their own (see .fragments); the parser below reads the rest.
         splitter: Splitter | None = None
         fragments: FragmentParser | None = None
         if (
@@ -759,13 +760,14 @@ class Reader:
             and prolog.encoding in ENCODINGS
             and not prolog_findings
             and (handle.size or 0) >= FRAGMENT_MIN_BYTES
+            and os.environ.get("PES_V2_FRAGMENTS", "1") != "0"
         ):
             tag = _root_tag(head_bytes, root_start or 0)
             if tag is not None:
                 fragments = self._fragments = FragmentParser(*tag[:2], prolog.encoding)
                 splitter = Splitter(tag[2], fragments.submit)
         cut_out: dict[int, tuple[Element, int]] = {}
-        """Bordereaux parsed on their own and fed as placeholders, by number."""
+        """Records parsed on their own and fed as placeholders, by number."""
         seen_log = 0
         raw_schema_errors: list[RawSchemaError] = []
         windows: set[int] = set()
@@ -854,7 +856,7 @@ class Reader:
                 elif stack and element is stack[-1]:
                     depth = len(stack)
                     record, offset = _standing_for(element, cut_out) if cut_out else (element, 0)
-                    # A bordereau parsed on its own holds nothing deeper than libxml2 allows.
+                    # A record parsed on its own holds nothing deeper than libxml2 allows.
                     apart = record is not element
                     result.parsed_apart += apart
                     shallow = apart and limits.max_depth >= PARSER_MAX_DEPTH
@@ -1215,9 +1217,9 @@ def _stand_in(
 
 
 def _standing_for(element: Element, cut_out: dict[int, tuple[Element, int]]) -> tuple[Element, int]:
-    """The bordereau parsed on its own that ``element`` stands for, with its line offset;
+    """The record parsed on its own that ``element`` stands for, with its line offset;
     ``element`` itself when it is not a placeholder, with any placeholder inside it (a
-    bordereau where none belongs) replaced by its bordereau."""
+    record where none belongs) replaced by its record."""
     if len(element) == 1 and element[0].tag == MARKER:
         found = cut_out.pop(int(element[0].get("n", "0")), None)
         if found is not None:

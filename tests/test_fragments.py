@@ -1,4 +1,5 @@
-"""Bordereaux cut out of the byte stream and parsed beside the rules (``pes_v2.fragments``).
+"""Bordereaux and PJ cut out of the byte stream and parsed beside the rules
+(``pes_v2.fragments``).
 
 The cut-out path is an optimisation of large flows: whatever the flow, it must report what
 the plain event parser reports.  The tests force it on small flows and compare.
@@ -28,7 +29,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 UNSIGNED = sorted(path for path in FIXTURES.rglob("*.xml") if b"Signature" not in path.read_bytes())
 BASE = build_flow(FlowSpec(seed=11, depense=2, recette=2, pieces=3, lines=2, pj=2))
 NOT_WELL_FORMED = "PES-XML-001"
-BORDEREAU = re.compile(rb"<Bordereau[\s>].*?</Bordereau\s*>", re.S)
+RECORDS = re.compile(rb"<(Bordereau|PJ)[\s>].*?</\1\s*>", re.S)
 
 
 def _split(data: bytes, sizes: list[int], skip: int = 0) -> list[bytes | Fragment]:
@@ -93,7 +94,7 @@ def test_splitting_gives_back_every_byte_and_cuts_each_bordereau(sizes: list[int
     items = _split(BASE, sizes, skip)
     assert _joined(items) == BASE
     fragments = [item for item in items if isinstance(item, Fragment)]
-    assert [f.raw() for f in fragments] == BORDEREAU.findall(BASE)
+    assert [f.raw() for f in fragments] == [m.group(0) for m in RECORDS.finditer(BASE)]
     offset = 0
     for item in items:
         if isinstance(item, Fragment):
@@ -108,8 +109,8 @@ def test_splitting_gives_back_every_byte_and_cuts_each_bordereau(sizes: list[int
 
 def test_what_is_not_a_bordereau_to_cut_out_goes_through() -> None:
     data = (
-        b"<r><Bordereaux/><BordereauX>1</BordereauX><Bordereau/>"
-        b'<Bordereau Id="a>b"><x/></Bordereau\n  ><Bordereau><y/></Bordereau></r>'
+        b"<r><Bordereaux/><BordereauX>1</BordereauX><Bordereau/><PJRef/><PJ/>"
+        b'<Bordereau Id="a>b"><x/></Bordereau\n  ><PJ><z/></PJ><Bordereau><y/></Bordereau></r>'
     )
     for sizes in ([1], [7], [len(data)]):
         items = _split(data, sizes)
@@ -117,6 +118,7 @@ def test_what_is_not_a_bordereau_to_cut_out_goes_through() -> None:
         fragments = [item for item in items if isinstance(item, Fragment)]
         assert [f.raw() for f in fragments] == [
             b'<Bordereau Id="a>b"><x/></Bordereau\n  >',
+            b"<PJ><z/></PJ>",
             b"<Bordereau><y/></Bordereau>",
         ]
         assert fragments[0].start_tag == b'<Bordereau Id="a>b">'
@@ -146,8 +148,10 @@ def test_every_mutation_reads_the_same_with_bordereaux_parsed_apart(name: str) -
     _same(result.data, context=result.context)
 
 
-def test_base_flow_has_its_bordereaux_parsed_apart() -> None:
-    assert _same(BASE) == len(BORDEREAU.findall(BASE)) > 0
+def test_base_flow_has_its_bordereaux_and_pj_parsed_apart() -> None:
+    records = [m.group(1) for m in RECORDS.finditer(BASE)]
+    assert b"Bordereau" in records and b"PJ" in records
+    assert _same(BASE) == len(records)
 
 
 def test_corpus_reads_the_same_with_bordereaux_parsed_apart(
@@ -199,7 +203,9 @@ def test_a_bordereau_too_deep_is_refused_the_same_way() -> None:
 # ------------------------------------------------------------------- when it is used
 
 
-def test_large_flows_read_from_a_path_have_their_bordereaux_parsed_apart(tmp_path: Path) -> None:
+def test_large_flows_read_from_a_path_have_their_records_parsed_apart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     flow = build_flow(FlowSpec(seed=4, depense=1, recette=1, pieces=4, target_bytes=5_000_000))
     path = tmp_path / "flow.xml"
     path.write_bytes(flow)
@@ -210,7 +216,10 @@ def test_large_flows_read_from_a_path_have_their_bordereaux_parsed_apart(tmp_pat
             pass
         return validation.reader.result.parsed_apart
 
-    assert parsed(path) == len(BORDEREAU.findall(flow)) > 0
+    assert parsed(path) == len(RECORDS.findall(flow)) > 0
+    monkeypatch.setenv("PES_V2_FRAGMENTS", "0")
+    assert parsed(path) == 0
+    monkeypatch.delenv("PES_V2_FRAGMENTS")
     assert parsed(io.BytesIO(flow)) == 0  # a caller's stream keeps its whitespace
     assert parsed(flow[:1_000_000]) == 0  # below the size from which it pays
 
@@ -218,18 +227,19 @@ def test_large_flows_read_from_a_path_have_their_bordereaux_parsed_apart(tmp_pat
 def test_lines_beyond_65535_are_exact_in_bordereaux_parsed_apart() -> None:
     # libxml2 keeps an element's line in 16 bits (65535 at most); a bordereau parsed apart
     # numbers its lines from its own start, and the reader adds the line it starts on.
-    flow = build_flow(FlowSpec(seed=6, depense=0, recette=3, pieces=4, lines=2, pj=0))
+    flow = build_flow(FlowSpec(seed=6, depense=0, recette=3, pieces=4, lines=2, pj=2))
     padded = flow.replace(b"<PES_RecetteAller>", b"<PES_RecetteAller>" + b"\n" * 70_000, 1)
     result = mutate(padded, "iban.bad_checksum", seed=1)
     report, parsed = _report(result.data, apart=True)
-    assert parsed == 3
+    assert parsed == 3 + 2
     (finding,) = [f for f in report.findings if f.rule == result.rule]
     assert finding.value is not None
     position = result.data.index(f'V="{finding.value}"'.encode())
     assert finding.line == result.data.count(b"\n", 0, position) + 1 > 65_535
-    for facts in report.flow.bordereau_list:
-        start = _nth(result.data, b"<Bordereau", int(facts.xpath.rsplit("[", 1)[1][:-1]))
-        assert facts.line == result.data.count(b"\n", 0, start) + 1
+    for facts in (*report.flow.bordereau_list, *report.flow.pj_list):
+        tag = b"<Bordereau" if "Bordereau[" in facts.xpath else b"<PJ>"
+        start = _nth(result.data, tag, int(facts.xpath.rsplit("[", 1)[1][:-1]))
+        assert facts.line == result.data.count(b"\n", 0, start) + 1 > 65_535
 
 
 def _nth(data: bytes, needle: bytes, n: int) -> int:
