@@ -138,7 +138,13 @@ class FragmentParser:
             collect_ids=False,
         )
         while (data := self._todo.get()) is not None:
-            self._done.put(None if self._closing else self._parse(parser, data))
+            element = None
+            if not self._closing:
+                try:
+                    element = self._parse(parser, data)
+                except Exception:  # e.g. MemoryError: the event parser reads it as it was
+                    element = None
+            self._done.put(element)
 
     def _parse(self, parser: etree.XMLParser, data: bytes) -> Any:
         """The record's element, or None when it does not read cleanly on its own."""

@@ -261,3 +261,20 @@ def test_parse_thread_ends_when_reading_stops_early() -> None:
         xmlio.FRAGMENT_MIN_BYTES = xmlio_min
     assert not [t for t in threading.enumerate() if t.name.startswith("pes-v2-parse")]
     assert threading.active_count() == before
+
+
+def test_a_fragment_the_worker_fails_on_is_read_as_it_was(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pes_v2.fragments import FragmentParser
+
+    parse = FragmentParser._parse
+    calls: list[int] = []
+
+    def failing(self: FragmentParser, parser: Any, data: bytes) -> Any:
+        calls.append(1)
+        if len(calls) % 2:
+            raise MemoryError
+        return parse(self, parser, data)
+
+    monkeypatch.setattr(FragmentParser, "_parse", failing)
+    parsed = _same(BASE)
+    assert calls and 0 < parsed < len(calls)
