@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pes_v2
-from pes_v2 import xmlio
+from pes_v2 import fragments, xmlio
 from pes_v2.bundles import resolve_bundle
 from pes_v2.engine import Options, Validation
 from pes_v2.fragments import Fragment, Splitter
@@ -32,9 +32,11 @@ NOT_WELL_FORMED = "PES-XML-001"
 RECORDS = re.compile(rb"<(Bordereau|PJ)[\s>].*?</\1\s*>", re.S)
 
 
-def _split(data: bytes, sizes: list[int], skip: int = 0) -> list[bytes | Fragment]:
+def _split(
+    data: bytes, sizes: list[int], skip: int = 0, smallest: int = 0
+) -> list[bytes | Fragment]:
     submitted: list[bytes] = []
-    splitter = Splitter(skip, submitted.append)
+    splitter = Splitter(skip, submitted.append, min_bytes=smallest)
     items: list[bytes | Fragment] = []
     position, turn = 0, 0
     while position < len(data):
@@ -51,8 +53,10 @@ def _joined(items: list[bytes | Fragment]) -> bytes:
 
 
 def _report(source: Any, *, apart: bool, **options: Any) -> tuple[Any, int]:
-    xmlio_min = xmlio.FRAGMENT_MIN_BYTES
+    xmlio_min, record_min = xmlio.FRAGMENT_MIN_BYTES, fragments.MIN_FRAGMENT_BYTES
     xmlio.FRAGMENT_MIN_BYTES = 0 if apart else 1 << 62
+    if apart:
+        fragments.MIN_FRAGMENT_BYTES = 0
     try:
         validation = Validation(
             source, Options(bundle=options.pop("bundle", pes_v2.SchemaBundle.embedded()), **options)
@@ -61,7 +65,7 @@ def _report(source: Any, *, apart: bool, **options: Any) -> tuple[Any, int]:
             pass
         return validation.report(), validation.reader.result.parsed_apart
     finally:
-        xmlio.FRAGMENT_MIN_BYTES = xmlio_min
+        xmlio.FRAGMENT_MIN_BYTES, fragments.MIN_FRAGMENT_BYTES = xmlio_min, record_min
 
 
 def _same(source: Any, **options: Any) -> int:
@@ -122,6 +126,26 @@ def test_what_is_not_a_bordereau_to_cut_out_goes_through() -> None:
             b"<Bordereau><y/></Bordereau>",
         ]
         assert fragments[0].start_tag == b'<Bordereau Id="a>b">'
+
+
+def test_records_too_small_or_too_large_go_as_they_were(monkeypatch: pytest.MonkeyPatch) -> None:
+    sizes = [len(m.group(0)) for m in RECORDS.finditer(BASE)]
+    low, high = sorted(sizes)[1], sorted(sizes)[-2]
+    assert low < high
+    monkeypatch.setattr(fragments, "MIN_FRAGMENT_BYTES", low)
+    monkeypatch.setattr(fragments, "MAX_FRAGMENT_BYTES", high)
+    skip = BASE.index(b">", BASE.index(b"<n:PES_Aller")) + 1
+    expected = [m.group(0) for m in RECORDS.finditer(BASE) if low <= len(m.group(0)) <= high]
+    for sizes_of_chunks in ([500], [4096], [len(BASE)]):
+        items = _split(BASE, sizes_of_chunks, skip, smallest=low)
+        assert _joined(items) == BASE
+        assert [item.raw() for item in items if isinstance(item, Fragment)] == expected
+    monkeypatch.setattr(xmlio, "FRAGMENT_MIN_BYTES", 0)
+    validation = Validation(BASE, Options(bundle=pes_v2.SchemaBundle.embedded()))
+    for _ in validation:
+        pass
+    assert validation.reader.result.parsed_apart == len(expected) < len(sizes)
+    _same(BASE)
 
 
 @pytest.mark.parametrize("markup", [b"<!-- <Bordereau> -->", b"<![CDATA[<Bordereau>]]>", b"<?pi?>"])
