@@ -37,7 +37,7 @@ MAX_FRAGMENT_BYTES = 16 << 20
 """A record larger than this goes to the event parser as it is."""
 MIN_FRAGMENT_BYTES = 4 << 10
 """A record smaller than this goes to the event parser as it is: parsing it apart would cost
-the main thread more than it saves (a flow of 100,000 tiny PJ took a third longer)."""
+the main thread more than it saves (100,000 PJ of 130 bytes: 16-17 s apart, 13 s as they were)."""
 _MAX_CARRY = 1 << 16
 """Bytes of an unfinished start tag kept across chunks at most."""
 
