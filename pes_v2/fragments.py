@@ -82,12 +82,12 @@ class Fragment:
     line: int
     """The line its start tag begins on."""
     newlines: int
-    parts: list[bytes]
+    data: bytes
     start_tag: bytes
     end_tag: bytes
 
     def raw(self) -> bytes:
-        return b"".join(self.parts)
+        return self.data
 
     def placeholder(self) -> bytes:
         """The record emptied: same start and end tags, same number of lines."""
@@ -302,7 +302,7 @@ class Splitter:
                     self._count,
                     line,
                     newlines,
-                    [fragment_bytes],
+                    fragment_bytes,
                     self._start_tag,
                     end_bytes,
                 )

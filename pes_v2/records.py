@@ -81,7 +81,7 @@ class Record:
     lang: str
     bordereau: str | None = None
     line_offset: int = 0
-    """Added to the ``sourceline`` of the record's elements (a bordereau parsed on its own
+    """Added to the ``sourceline`` of the record's elements (a record parsed on its own
     numbers its lines from 1)."""
     memo: dict[str, Any] = field(default_factory=dict, repr=False)
     """What the rules compute once about this record and share (views, probe results); it

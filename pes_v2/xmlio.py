@@ -48,12 +48,12 @@ Element: TypeAlias = Any
 
 PES_ROOTS = frozenset({"PES_Aller", "PES_ACQUIT", "PES_Retour", "PES_ACQUIT_RETOUR"})
 RECORD_DEPTH = 3
+"""Elements at this depth (a Bordereau, a PJ…) are handed over whole, then released."""
 FRAGMENT_MIN_BYTES = 4 << 20
 """Flows from this size on have their bordereaux and PJ parsed beside the rules
 (:mod:`.fragments`), unless ``PES_V2_FRAGMENTS=0`` is set."""
 FRAGMENTS_AHEAD = 3
 """Chunks the splitter reads ahead of the parser."""
-"""Elements at this depth (a Bordereau, a PJ…) are handed over whole, then released."""
 DS_SIGNATURE = "{http://www.w3.org/2000/09/xmldsig#}Signature"
 RECORD_TAGS = frozenset(
     {
@@ -785,9 +785,9 @@ class Reader:
                 yield chunk
 
         def fed_chunks() -> Iterator[tuple[bytes, list[Item] | None]]:
-            """Each chunk, and what to feed the parser for it when bordereaux are cut out:
-            the splitter runs a few chunks ahead, so that the worker parses while the rules
-            run on the bordereaux before."""
+            """Each chunk, and what to feed the parser for it when records are cut out: the
+            splitter runs a few chunks ahead, so that the worker parses while the rules run
+            on the records before."""
             if splitter is None:
                 for chunk in all_chunks():
                     yield chunk, None
