@@ -302,3 +302,10 @@ def test_a_fragment_the_worker_fails_on_is_read_as_it_was(monkeypatch: pytest.Mo
     monkeypatch.setattr(FragmentParser, "_parse", failing)
     parsed = _same(BASE)
     assert calls and 0 < parsed < len(calls)
+
+
+@pytest.mark.parametrize("chunk_size", [997, 4096, 65536])
+def test_any_chunk_size_reads_the_same(chunk_size: int) -> None:
+    data = mutate(BASE, "iban.bad_checksum", seed=2).data
+    limits = DEFAULT_LIMITS.with_(chunk_size=chunk_size)
+    assert _same(data, limits=limits) == len(RECORDS.findall(data))
