@@ -13,6 +13,10 @@ Only what is sure to read the same is cut out: a fragment that does not parse on
 cleanly (not well-formed, a warning, a namespace it lacks, two elements, deeper than
 :data:`PARSER_MAX_DEPTH`) goes to the event parser as it was, and after a comment, a CDATA
 section or a processing instruction the rest of the flow goes as it was too.
+
+The reader uses this only for flows without a signature: a record parsed apart has a copy of
+the root and a holder element for ancestors, which a signature's canonicalisation and its Id
+counting (PES-SIG-015) must not see.
 """
 
 from __future__ import annotations
