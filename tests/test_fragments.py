@@ -309,3 +309,21 @@ def test_any_chunk_size_reads_the_same(chunk_size: int) -> None:
     data = mutate(BASE, "iban.bad_checksum", seed=2).data
     limits = DEFAULT_LIMITS.with_(chunk_size=chunk_size)
     assert _same(data, limits=limits) == len(RECORDS.findall(data))
+
+
+def test_hostile_records_are_refused_the_same_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    start = BASE.index(b"<Bordereau")
+    # Bordereaux opened in bordereaux and never closed: libxml2's own depth limit stops the
+    # read before the tag count does, both ways.
+    unclosed = BASE[:start] + b"<Bordereau>" * 3500 + BASE[start:]
+    limits = DEFAULT_LIMITS.with_(chunk_size=4096, max_record_tags=3000)
+    _same(unclosed, limits=limits)
+    report, parsed = _report(unclosed, apart=True, limits=limits)
+    assert parsed == 0 and "PES-XML-005" in {f.rule for f in report.findings}
+    # A record with more tags than a fragment may hold is read as it was, as soon as it has.
+    monkeypatch.setattr(fragments, "MAX_FRAGMENT_TAGS", 50)
+    crowded = BASE[:start] + b"<Bordereau>" + b"<x/>" * 5000 + b"</Bordereau>" + BASE[start:]
+    _same(crowded)
+    items = _split(crowded, [997], BASE.index(b">", BASE.index(b"<n:PES_Aller")) + 1)
+    assert _joined(items) == crowded
+    assert not any(isinstance(item, Fragment) and b"<x/>" in item.raw() for item in items)
