@@ -195,8 +195,8 @@ class Splitter:
         self._tail = b""
         """The last bytes of the record so far, where an end tag may have begun."""
         self._size = 0
-        self._tags = 0
-        """Tags (``<``) of the record being cut so far."""
+        self._tags = -1
+        """Tags (``<``) of the record being cut so far; -1 while not counted."""
         self._count = 0
         self._min = MIN_FRAGMENT_BYTES if min_bytes is None else min_bytes
         self._max = MAX_FRAGMENT_BYTES if max_bytes is None else max_bytes
@@ -282,17 +282,16 @@ class Splitter:
                     continue
                 self._pass(data[position:start], items)
                 self._parts, self._start_tag, self._tail, self._size = [], tag.group(0), b"", 0
-                self._kind, self._tags = kind, 0
+                self._kind, self._tags = kind, -1
                 position = start
             end_tag = self._find_end(data, position)
             stop = len(data) if end_tag is None else end_tag[0]
             piece = data[position:stop]
             self._size += len(piece)
-            self._tags += piece.count(b"<")
             first = 0 if self._parts else len(self._kind.open)
             if (
                 self._size > self._max
-                or self._tags > MAX_FRAGMENT_TAGS
+                or self._too_many_tags(piece)
                 or _starts_in(piece, first, self._kind)
             ):
                 # Too large, too many tags or a record of its kind inside it (it would not
@@ -328,6 +327,17 @@ class Splitter:
                 )
             )
             self._submit(fragment_bytes)
+
+    def _too_many_tags(self, piece: bytes) -> bool:
+        """True once the record being cut, ``piece`` included, has more than
+        :data:`MAX_FRAGMENT_TAGS` tags; they are counted only from the size at which there
+        can be that many (a tag takes three bytes at least)."""
+        if self._size <= 3 * MAX_FRAGMENT_TAGS:
+            return False
+        if self._tags < 0:  # counted from here on
+            self._tags = sum(part.count(b"<") for part in self._parts or ())
+        self._tags += piece.count(b"<")
+        return self._tags > MAX_FRAGMENT_TAGS
 
     def _find_end(self, data: bytes, position: int) -> tuple[int, bytes] | None:
         """Where the record's end tag ends in ``data`` (one begun in the previous chunk
