@@ -9,10 +9,12 @@ it as a small document of its own (:class:`FragmentParser`), and the event parse
 count, plus a marker child that names the fragment standing in for it.  When the
 skeleton's record ends, the reader hands the fragment's tree to the rules instead.
 
-Only what is sure to read the same is cut out: a fragment that does not parse on its own
-cleanly (not well-formed, a warning, a namespace it lacks, two elements, deeper than
-:data:`PARSER_MAX_DEPTH`) goes to the event parser as it was, and after a comment, a CDATA
-section or a processing instruction the rest of the flow goes as it was too.
+Only what is sure to read the same is cut out.  A record goes to the event parser as it was
+when it is under :data:`MIN_FRAGMENT_BYTES` or over :data:`MAX_FRAGMENT_BYTES`, holds a
+record of its kind or more than :data:`MAX_FRAGMENT_TAGS` tags, or does not parse cleanly on
+its own (not well-formed, a warning, a namespace it lacks, two elements, deeper than
+:data:`PARSER_MAX_DEPTH`); after a comment, a CDATA section or a processing instruction the
+rest of the flow goes as it was too.
 
 The reader uses this only for flows without a signature: a record parsed apart has a copy of
 the root and a holder element for ancestors, which a signature's canonicalisation and its Id
@@ -81,7 +83,7 @@ _END_OVERLAP = 64
 """Bytes of the previous chunk searched again for an end tag cut in two."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Fragment:
     """A record cut out of the stream, being parsed."""
 
@@ -92,9 +94,6 @@ class Fragment:
     data: bytes
     start_tag: bytes
     end_tag: bytes
-
-    def raw(self) -> bytes:
-        return self.data
 
     def placeholder(self) -> bytes:
         """The record emptied: same start and end tags, same number of lines."""
@@ -204,7 +203,7 @@ class Splitter:
         """The line the next byte handed on (as it was or cut out) is on."""
         self._last = b""
         """The last byte seen, for a ``<!`` or ``<?`` cut by a chunk boundary."""
-        self.off = False
+        self._off = False
         """True once the rest of the flow goes as it is."""
 
     def feed(self, chunk: bytes) -> list[Item]:
@@ -241,14 +240,14 @@ class Splitter:
             items.append(data)
 
     def _turn_off(self, data: bytes, items: list[Item]) -> None:
-        self.off = True
+        self._off = True
         if self._parts is not None:
             self._pass(b"".join(self._parts), items)
             self._parts = None
         self._pass(data, items)
 
     def _cut(self, data: bytes, items: list[Item]) -> None:
-        if self.off:
+        if self._off:
             self._pass(data, items)
             return
         if _holds_markup(data) or (self._last == b"<" and data[:1] in (b"!", b"?")):
@@ -292,7 +291,7 @@ class Splitter:
             if (
                 self._size > self._max
                 or self._too_many_tags(piece)
-                or _starts_in(piece, first, self._kind)
+                or _open_at(piece, first, self._kind) >= 0
             ):
                 # Too large, too many tags or a record of its kind inside it (it would not
                 # parse alone): as it is, to its end, so that the event parser meets
@@ -357,15 +356,16 @@ class Splitter:
         return None
 
 
-def _starts_in(data: bytes, position: int, kind: _Kind) -> bool:
-    """True when ``data`` holds a start tag of ``kind`` from ``position`` on."""
+def _open_at(data: bytes, position: int, kind: _Kind) -> int:
+    """Where the first start tag of ``kind`` begins in ``data`` from ``position``; -1 when
+    there is none (or its name may go on past the end of ``data``)."""
     at = data.find(kind.open, position)
     while at >= 0:
         following = data[at + len(kind.open) : at + len(kind.open) + 1]
         if following and following in _AFTER_NAME:
-            return True
+            return at
         at = data.find(kind.open, at + 1)
-    return False
+    return -1
 
 
 def _joined(items: list[Item]) -> list[Item]:
@@ -401,13 +401,7 @@ def _find_start(data: bytes, position: int, ahead: dict[str, int]) -> tuple[int,
         if at == -1:
             continue
         if at < position:
-            at = data.find(kind.open, position)
-            while at >= 0:
-                following = data[at + len(kind.open) : at + len(kind.open) + 1]
-                if following and following in _AFTER_NAME:
-                    break
-                at = data.find(kind.open, at + 1)
-            ahead[kind.name] = at
+            at = ahead[kind.name] = _open_at(data, position, kind)
         if 0 <= at < first:
             first, found = at, kind
     return first, found

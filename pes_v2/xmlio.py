@@ -1211,7 +1211,7 @@ def _stand_in(
     """What to feed for ``fragment``, parsed as ``element``: a placeholder, or its bytes
     when it did not parse on its own."""
     if element is None:
-        return fragment.raw()
+        return fragment.data
     cut_out[fragment.number] = (element, fragment.line - element.sourceline)
     return fragment.placeholder()
 

@@ -44,12 +44,12 @@ def _split(
         items.extend(splitter.feed(data[position : position + size]))
         position, turn = position + size, turn + 1
     items.extend(splitter.finish())
-    assert submitted == [item.raw() for item in items if isinstance(item, Fragment)]
+    assert submitted == [item.data for item in items if isinstance(item, Fragment)]
     return items
 
 
 def _joined(items: list[bytes | Fragment]) -> bytes:
-    return b"".join(item if isinstance(item, bytes) else item.raw() for item in items)
+    return b"".join(item if isinstance(item, bytes) else item.data for item in items)
 
 
 def _report(source: Any, *, apart: bool, **options: Any) -> tuple[Any, int]:
@@ -98,15 +98,15 @@ def test_splitting_gives_back_every_byte_and_cuts_each_bordereau(sizes: list[int
     items = _split(BASE, sizes, skip)
     assert _joined(items) == BASE
     fragments = [item for item in items if isinstance(item, Fragment)]
-    assert [f.raw() for f in fragments] == [m.group(0) for m in RECORDS.finditer(BASE)]
+    assert [f.data for f in fragments] == [m.group(0) for m in RECORDS.finditer(BASE)]
     offset = 0
     for item in items:
         if isinstance(item, Fragment):
             assert item.line == BASE.count(b"\n", 0, offset) + 1
             placeholder = item.placeholder()
-            assert placeholder.count(b"\n") == item.raw().count(b"\n")
+            assert placeholder.count(b"\n") == item.data.count(b"\n")
             assert placeholder.startswith(item.start_tag) and placeholder.endswith(item.end_tag)
-            offset += len(item.raw())
+            offset += len(item.data)
         else:
             offset += len(item)
 
@@ -120,7 +120,7 @@ def test_what_is_not_a_bordereau_to_cut_out_goes_through() -> None:
         items = _split(data, sizes)
         assert _joined(items) == data
         fragments = [item for item in items if isinstance(item, Fragment)]
-        assert [f.raw() for f in fragments] == [
+        assert [f.data for f in fragments] == [
             b'<Bordereau Id="a>b"><x/></Bordereau\n  >',
             b"<PJ><z/></PJ>",
             b"<Bordereau><y/></Bordereau>",
@@ -139,7 +139,7 @@ def test_records_too_small_or_too_large_go_as_they_were(monkeypatch: pytest.Monk
     for sizes_of_chunks in ([500], [4096], [len(BASE)]):
         items = _split(BASE, sizes_of_chunks, skip, smallest=low)
         assert _joined(items) == BASE
-        assert [item.raw() for item in items if isinstance(item, Fragment)] == expected
+        assert [item.data for item in items if isinstance(item, Fragment)] == expected
     monkeypatch.setattr(xmlio, "FRAGMENT_MIN_BYTES", 0)
     validation = Validation(BASE, Options(bundle=pes_v2.SchemaBundle.embedded()))
     for _ in validation:
@@ -154,7 +154,7 @@ def test_after_a_comment_cdata_or_pi_nothing_is_cut_out(markup: bytes) -> None:
     for sizes in ([1], [2], [5], [len(data)]):
         items = _split(data, sizes)
         assert _joined(items) == data
-        fragments = [item.raw() for item in items if isinstance(item, Fragment)]
+        fragments = [item.data for item in items if isinstance(item, Fragment)]
         assert fragments in ([b"<Bordereau><a/></Bordereau>"], [])
 
 
@@ -326,4 +326,4 @@ def test_hostile_records_are_refused_the_same_way(monkeypatch: pytest.MonkeyPatc
     _same(crowded)
     items = _split(crowded, [997], BASE.index(b">", BASE.index(b"<n:PES_Aller")) + 1)
     assert _joined(items) == crowded
-    assert not any(isinstance(item, Fragment) and b"<x/>" in item.raw() for item in items)
+    assert not any(isinstance(item, Fragment) and b"<x/>" in item.data for item in items)
