@@ -38,8 +38,8 @@ _BATCH_BYTES = 1 << 20
 """Bytes handed to libxml2 per call (the thread needs the GIL between two calls)."""
 _QUEUE_BATCHES = 4
 """Batches waiting for the validator at most."""
-_Batch = tuple[range, bytes | bytearray, int]
-"""Indexes of the chunks in the batch, the bytes (a buffer to reuse, or bytes), how many."""
+_Batch = tuple[range, bytearray, int]
+"""Indexes of the chunks in the batch, the buffer holding them, how many bytes it holds."""
 
 _VOID = ctypes.c_void_p
 
@@ -231,28 +231,20 @@ class StreamValidation:
                 return self._free.get_nowait()
             except queue.Empty:
                 self._buffers += 1
-                return bytearray(_BATCH_BYTES + 2 * (1 << 16))
+                return bytearray()  # sized by its first batch
         return self._free.get()
 
-    def _give_back(self, data: bytes | bytearray) -> None:
-        if isinstance(data, bytearray):
-            self._free.put(data)
-
-    def _take(self, buffer: bytearray | None = None) -> _Batch:
-        """The batch fed since the last one, in ``buffer`` (grown if need be) or in bytes."""
+    def _take(self, buffer: bytearray) -> _Batch:
+        """The batch fed since the last one, copied into ``buffer`` (grown if need be)."""
         end = len(self._first_lines)
-        chunks = range(end - len(self._batch), end)
         size = self._batch_bytes
-        if buffer is None:
-            batch: _Batch = (chunks, b"".join(self._batch), size)
-        else:
-            if len(buffer) < size:
-                buffer.extend(bytes(size - len(buffer)))
-            offset = 0
-            for chunk in self._batch:
-                buffer[offset : offset + len(chunk)] = chunk
-                offset += len(chunk)
-            batch = (chunks, buffer, size)
+        if len(buffer) < size:
+            buffer.extend(bytes(size - len(buffer)))
+        offset = 0
+        for chunk in self._batch:
+            buffer[offset : offset + len(chunk)] = chunk
+            offset += len(chunk)
+        batch = (range(end - len(self._batch), end), buffer, size)
         self._batch, self._batch_bytes = [], 0
         return batch
 
@@ -267,7 +259,7 @@ class StreamValidation:
                 self._thread.join()
             return
         self._closed = True
-        rest = [] if self._cancelled or not self._batch else [self._take()]
+        rest = [] if self._cancelled or not self._batch else [self._take(self._buffer())]
         if self._thread is None:
             if rest:
                 items: list[_Batch | None] = [*rest, None]
@@ -337,22 +329,19 @@ class StreamValidation:
                 item = next_batch()
                 if item is None:
                     break
-                current[0], data, size = item
+                current[0], buffer, size = item
                 if not (broken or self._cancelled):  # else drain, so the reader never blocks
-                    if isinstance(data, bytearray):
-                        pointer: Any = (ctypes.c_char * size).from_buffer(data)
-                        broken = lib.xmlParseChunk(parser, pointer, size, 0) != 0
-                        del pointer  # the buffer may grow again once given back
-                    else:
-                        broken = lib.xmlParseChunk(parser, data, size, 0) != 0
-                    # not well-formed when broken: the main read reports it
-                self._give_back(data)
+                    pointer: Any = (ctypes.c_char * size).from_buffer(buffer)
+                    # Not well-formed when broken: the main read reports it.
+                    broken = lib.xmlParseChunk(parser, pointer, size, 0) != 0
+                    del pointer  # the buffer may grow again once given back
+                self._free.put(buffer)
             if not broken and not self._cancelled:
                 current[0] = range(current[0].stop, current[0].stop + 1)  # at the end
                 lib.xmlParseChunk(parser, None, 0, 1)
         except MemoryError:
             while (item := next_batch()) is not None:
-                self._give_back(item[1])
+                self._free.put(item[1])
         finally:
             if plug:
                 lib.xmlSchemaSAXUnplug(plug)
