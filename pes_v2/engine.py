@@ -17,7 +17,7 @@ from .limits import DEFAULT_LIMITS, Limits
 from .records import FlowFacts, Record, relative_xpath, value_of
 from .rules import structure as S
 from .rules.registry import Rule, checks_on
-from .xmlio import Element, Reader, Source, reopener, step_name
+from .xmlio import Element, Reader, Source, line_in_flow, reopener, step_name
 from .xsd_findings import dropped_finding, schema_finding
 
 rules.load()
@@ -164,8 +164,7 @@ class _FlowHandler:
 
     def _line(self, element: Element) -> int | None:
         """The line ``element``, of the record being handled, starts on in the flow."""
-        line: int | None = element.sourceline
-        return None if line is None else line + self.line_offset
+        return line_in_flow(element, self.line_offset)
 
     def _check_ids(self, elements: Iterable[Element], record: Element) -> None:
         for element in elements:

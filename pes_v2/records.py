@@ -10,7 +10,7 @@ from .findings import Finding
 from .flowfacts import BordereauFacts, PjFacts
 from .limits import DEFAULT_LIMITS, Limits
 from .rules.registry import Rule
-from .xmlio import Element, step_name
+from .xmlio import Element, line_in_flow, step_name
 
 T = TypeVar("T")
 
@@ -100,8 +100,7 @@ class Record:
 
     def line_of(self, element: Element) -> int | None:
         """The line ``element`` (of this record) starts on in the flow."""
-        line: int | None = element.sourceline
-        return None if line is None else line + self.line_offset
+        return line_in_flow(element, self.line_offset)
 
     def locate(self, element: Element | None = None, *, piece: str | None = None) -> Location:
         """The location of ``element`` (the record itself by default), to report it later."""

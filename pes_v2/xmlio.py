@@ -864,7 +864,7 @@ class Reader:
                     if deep:
                         queue.append(
                             S.TOO_DEEP.finding(
-                                lang, line=deep[0].sourceline + offset, limit=limits.max_depth
+                                lang, line=line_in_flow(deep[0], offset), limit=limits.max_depth
                             )
                         )
                         stopped = result.fatal = True
@@ -1189,6 +1189,13 @@ def _valid_name(element: Element) -> bool:
     except ValueError:
         return False
     return True
+
+
+def line_in_flow(element: Element, offset: int) -> int | None:
+    """The line ``element`` starts on in the flow, ``offset`` being what its tree's line
+    numbers are short of (0, or where a record parsed on its own starts, less one)."""
+    line: int | None = element.sourceline
+    return None if line is None else line + offset
 
 
 def _root_tag(data: bytes, start: int) -> tuple[bytes, bytes, int] | None:
