@@ -118,8 +118,21 @@ class FragmentParser:
         self._todo: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
         self._done: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._closing = False
+        self._disposed: list[Any] = []
+        """Records the rules are done with, freed by the worker when it next wakes."""
         self._thread = threading.Thread(target=self._work, name="pes-v2-parse", daemon=True)
         self._thread.start()
+
+    def dispose(self, element: Any) -> None:
+        """Hand back a record once the rules are done with it (the caller keeps no reference),
+        so that its tree is freed by the thread that built it.
+
+        glibc's malloc gives each thread an arena; a tree freed by another thread than the
+        one that allocated it takes the lock of the builder's arena for each of its nodes,
+        while the builder allocates the next trees from it: the main thread then spent about
+        a tenth more time on the same flow (0.3 s of CPU at 100 MB).
+        """
+        self._disposed.append(element)
 
     def submit(self, data: bytes) -> None:
         self._todo.put(data)
@@ -147,6 +160,7 @@ class FragmentParser:
             collect_ids=False,
         )
         while (data := self._todo.get()) is not None:
+            self._disposed.clear()
             element = None
             if not self._closing:
                 try:
@@ -154,6 +168,7 @@ class FragmentParser:
                 except Exception:  # e.g. MemoryError: the event parser reads it as it was
                     element = None
             self._done.put(element)
+        self._disposed.clear()
 
     def _parse(self, parser: etree.XMLParser, data: bytes) -> Any:
         """The record's element, or None when it does not read cleanly on its own."""

@@ -872,6 +872,9 @@ class Reader:
                     if end(record, depth, offset) and depth > 1:
                         _release(element)
                         tags = 0
+                    if apart and fragments is not None:
+                        fragments.dispose(record)
+                    del record  # the worker frees it (see FragmentParser.dispose)
                     stack.pop()
             log = parser.feed_error_log
             if len(log) > seen_log:

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lxml import etree
 
 import pes_v2
 from pes_v2 import fragments, xmlio
@@ -302,6 +303,49 @@ def test_a_fragment_the_worker_fails_on_is_read_as_it_was(monkeypatch: pytest.Mo
     monkeypatch.setattr(FragmentParser, "_parse", failing)
     parsed = _same(BASE)
     assert calls and 0 < parsed < len(calls)
+
+
+class _Finalised:
+    """Records the thread that drops the last reference to it."""
+
+    def __init__(self, seen: list[str]) -> None:
+        self.seen = seen
+
+    def __del__(self) -> None:
+        self.seen.append(threading.current_thread().name)
+
+
+def test_records_handed_back_are_freed_by_the_parse_thread() -> None:
+    from pes_v2.fragments import FragmentParser
+
+    seen: list[str] = []
+    parser = FragmentParser(b"<n:PES_Aller xmlns:n='urn:x'>", b"n:PES_Aller", "UTF-8")
+    try:
+        parser.dispose(_Finalised(seen))
+        assert seen == []  # kept until the worker wakes
+        parser.submit(b"<Bordereau><x/></Bordereau>")
+        assert parser.next_element() is not None
+        parser.dispose(_Finalised(seen))
+    finally:
+        parser.close()  # the last one is freed as the thread ends
+    assert seen == ["pes-v2-parse", "pes-v2-parse"]
+
+
+def test_every_record_parsed_apart_is_handed_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pes_v2.fragments import FragmentParser
+
+    handed: list[str] = []
+    dispose = FragmentParser.dispose
+
+    def counting(self: FragmentParser, element: Any) -> None:
+        handed.append(etree.QName(element).localname)
+        dispose(self, element)
+
+    monkeypatch.setattr(FragmentParser, "dispose", counting)
+    parsed = _same(BASE)
+    assert parsed > 0
+    assert len(handed) == parsed
+    assert set(handed) == {"Bordereau", "PJ"}
 
 
 @pytest.mark.parametrize("chunk_size", [997, 4096, 65536])
