@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from read_bench import flow_of
-from run import PES_V2, measure_round_robin, paired_ratio
+from run import PES_V2, compile_bytecode, measure_round_robin, paired_ratio
 
 from pes_v2.bundles import resolve_bundle
 
@@ -39,6 +39,7 @@ def main() -> None:
         "full": [*validate, "full"],
         "together": ["env", "PES_V2_FRAGMENTS=0", *validate, "full"],
     }
+    compile_bytecode()
     medians, walls = measure_round_robin(commands, args.runs)
     xsd, full, together = (medians[name][0] for name in ("xsd", "full", "together"))
     paired = paired_ratio(walls, "full", "xsd")
