@@ -34,7 +34,7 @@ import stat
 import tempfile
 import threading
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
@@ -236,7 +236,7 @@ class _Bundle:
                 f"{self.show(path)}: not well-formed XML: {_first_line(exc)}",
                 f"{self.show(path, 'fr')} : XML mal formé : {_first_line(exc)}",
             ) from None
-        _refuse_external_entities(doc, self.show(path), self.show(path, "fr"))
+        _refuse_external_entities(doc, lambda lang: self.show(path, lang))
         for element in doc.iter(*_REF_TAGS):
             location = (element.get("schemaLocation") or "").strip()
             if not location:
@@ -266,15 +266,17 @@ class _Bundle:
             ) from None
 
 
-def _refuse_external_entities(doc: Any, shown: str, shown_fr: str) -> None:
+def _refuse_external_entities(doc: Any, show: Callable[[str], str]) -> None:
+    """BundleError when ``doc`` declares an external entity; ``show(lang)`` names the file
+    (only then: naming it resolves its path)."""
     dtd = doc.docinfo.internalDTD
     if dtd is None:
         return
     for entity in dtd.iterentities():
         if entity.system_url:
             raise BundleError(
-                f"{shown}: declares an external entity ({entity.name}); refused",
-                f"{shown_fr} : déclare une entité externe ({entity.name}) ; refusé",
+                f"{show('en')}: declares an external entity ({entity.name}); refused",
+                f"{show('fr')} : déclare une entité externe ({entity.name}) ; refusé",
             )
 
 
@@ -325,6 +327,10 @@ def version_from_name(name: str) -> str:
     return "unknown"
 
 
+_ASCII_SPACE = b" \t\n\r\x0b\x0c"
+"""What ``\\s`` matches in a bytes pattern: the whitespace a fingerprint ignores."""
+
+
 def _fingerprint(bundle: _Bundle, files: list[Path]) -> str:
     digest = hashlib.sha256()
     pes = bundle.base / "PES_V2"
@@ -333,7 +339,7 @@ def _fingerprint(bundle: _Bundle, files: list[Path]) -> str:
             continue
         content = path.read_bytes().replace(b"\xc2\xa0", b"")
         digest.update(path.relative_to(bundle.base).as_posix().encode() + b"\0")
-        digest.update(re.sub(rb"\s+", b"", content) + b"\0")
+        digest.update(content.translate(None, _ASCII_SPACE) + b"\0")
     return digest.hexdigest()
 
 

@@ -361,8 +361,11 @@ def test_external_entity_refused(tmp_path: Path) -> None:
     xsd = '<!DOCTYPE xs:schema [<!ENTITY e SYSTEM "/etc/passwd">]>' + _aller_including(
         "../Types.xsd"
     )
-    with pytest.raises(BundleError, match="external entity"):
+    with pytest.raises(BundleError, match="external entity") as refused:
         SchemaBundle.from_path(_mini_bundle(tmp_path / "b", xsd))
+    assert "PES_V2/Rev0/PES_Aller.xsd" in refused.value.message("en")
+    assert "entité externe" in refused.value.message("fr")
+    assert "PES_V2/Rev0/PES_Aller.xsd" in refused.value.message("fr")
 
 
 def test_symlink_escaping_bundle_refused(tmp_path: Path) -> None:
