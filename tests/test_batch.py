@@ -53,6 +53,56 @@ def test_jsonl_output_is_identical_whatever_jobs(batch: Path) -> None:
     assert one.count("\n") == 11 and '"PES-BAT-001"' in one
 
 
+def test_files_go_to_workers_in_small_groups_in_input_order(tmp_path: Path) -> None:
+    from pes_v2.batch import STDIN, TASK_BYTES, TASK_FILES, _tasks
+
+    small = [tmp_path / f"s{i}.xml" for i in range(TASK_FILES + 3)]
+    for path in small:
+        path.write_bytes(b"x" * 100)
+    big = tmp_path / "big.xml"
+    big.write_bytes(b"x" * TASK_BYTES)
+    names = [str(p) for p in small[:3]] + [str(big), STDIN, "/nonexistent.xml"]
+    names += [str(p) for p in small[3:]]
+    tasks = list(_tasks(names))
+    assert [path for task in tasks for path in task] == names
+    assert tasks[:3] == [names[:3], [str(big)], [STDIN]]
+    assert [len(task) for task in tasks[3:]] == [TASK_FILES, 1]
+    assert list(_tasks([])) == []
+
+
+def test_a_worker_process_that_dies_marks_its_file_only(
+    batch: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    import pes_v2.batch
+
+    real = pes_v2.batch.validate
+
+    def fatal(source: object, **options: object) -> pes_v2.Report:
+        if str(source).endswith("flow-5.xml"):
+            os._exit(9)  # as if killed (out of memory): no exception, no outcome
+        return real(source, **options)  # type: ignore[arg-type]
+
+    files = sorted(str(p) for p in batch.rglob("*.xml"))
+    sequential = list(validate_paths(files, schemas=SchemaBundle.embedded(), jobs=1))
+    monkeypatch.setattr(pes_v2.batch, "validate", fatal)  # forked workers inherit it
+    outcomes = list(pes_v2.validate_many([batch], jobs=2, schemas="embedded"))
+    assert [o.path for o in outcomes] == files
+    died = [o for o in outcomes if o.internal]
+    assert [Path(o.path).name for o in died] == ["flow-5.xml"]
+    assert "worker process died" in (died[0].error or "")
+    others = [(o, s) for o, s in zip(outcomes, sequential, strict=True) if not o.internal]
+    assert len(others) == len(files) - 1
+    for outcome, alone in others:
+        assert outcome.error == alone.error
+        assert (outcome.report is None) == (alone.report is None)
+        if outcome.report is not None and alone.report is not None:
+            assert [f.as_dict() for f in outcome.report.findings] == [
+                f.as_dict() for f in alone.report.findings
+            ]
+
+
 def test_validate_many_keeps_input_order_and_matches_sequential(batch: Path) -> None:
     files = sorted(str(p) for p in batch.rglob("*.xml"))
     parallel = list(pes_v2.validate_many([batch], jobs=2, schemas="embedded"))
