@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,21 @@ def test_files_go_to_workers_in_small_groups_in_input_order(tmp_path: Path) -> N
     assert tasks[:3] == [names[:3], [str(big)], [STDIN]]
     assert [len(task) for task in tasks[3:]] == [TASK_FILES, 1]
     assert list(_tasks([])) == []
+
+
+def test_standard_input_among_files_keeps_its_place_with_workers(batch: Path) -> None:
+    files = sorted(str(p) for p in batch.rglob("*.xml"))[:4]
+    stdin_flow = build_flow(FlowSpec(seed=7, depense=1, recette=0, pieces=1))
+    args = ["validate", "--schemas", "embedded", "--format", "jsonl"]
+    order = [files[0], files[1], "-", files[2], files[3]]
+    outputs = []
+    for jobs in ("1", "2"):
+        result = CliRunner().invoke(cli, [*args, "--jobs", jobs, *order], input=stdin_flow)
+        assert result.exit_code in (0, 1), result.output
+        outputs.append(result.stdout)
+    assert outputs[0] == outputs[1]
+    paths = [json.loads(line)["path"] for line in outputs[1].splitlines() if '"path"' in line]
+    assert paths == order
 
 
 def test_a_worker_process_that_dies_marks_its_file_only(
