@@ -769,7 +769,7 @@ class Reader:
             if tag is not None:
                 fragments = self._fragments = FragmentParser(*tag[:2], prolog.encoding)
                 splitter = Splitter(tag[2], fragments.submit)
-        cut_out: dict[int, tuple[Element, int]] = {}
+        cut_out: dict[int, _StandIn] = {}
         """Records parsed on their own and fed as placeholders, by number."""
         seen_log = 0
         raw_schema_errors: list[RawSchemaError] = []
@@ -858,7 +858,9 @@ class Reader:
                         start(element, len(stack))
                 elif stack and element is stack[-1]:
                     depth = len(stack)
-                    record, offset = _standing_for(element, cut_out) if cut_out else (element, 0)
+                    record, offset, size = (
+                        _standing_for(element, cut_out) if cut_out else (element, 0, 0)
+                    )
                     # A record parsed on its own holds nothing deeper than libxml2 allows.
                     apart = record is not element
                     result.parsed_apart += apart
@@ -876,7 +878,7 @@ class Reader:
                         _release(element)
                         tags = 0
                     if apart and fragments is not None:
-                        fragments.dispose(record)
+                        fragments.dispose(record, size)
                     del record  # the worker frees it (see FragmentParser.dispose)
                     stack.pop()
             log = parser.feed_error_log
@@ -1218,21 +1220,30 @@ def _root_tag(data: bytes, start: int) -> tuple[bytes, bytes, int] | None:
 _ROOT_NAME = re.compile(rb"<([^\s/>]+)")
 
 
-def _stand_in(
-    fragment: Fragment, element: Element | None, cut_out: dict[int, tuple[Element, int]]
-) -> bytes:
+class _StandIn(NamedTuple):
+    """A record parsed on its own, waiting for its placeholder's end in the skeleton."""
+
+    element: Element
+    line_offset: int
+    size: int
+    """Bytes of the fragment it was parsed from."""
+
+
+def _stand_in(fragment: Fragment, element: Element | None, cut_out: dict[int, _StandIn]) -> bytes:
     """What to feed for ``fragment``, parsed as ``element``: a placeholder, or its bytes
     when it did not parse on its own."""
     if element is None:
         return fragment.data
-    cut_out[fragment.number] = (element, fragment.line - element.sourceline)
+    offset = fragment.line - element.sourceline
+    cut_out[fragment.number] = _StandIn(element, offset, len(fragment.data))
     return fragment.placeholder()
 
 
-def _standing_for(element: Element, cut_out: dict[int, tuple[Element, int]]) -> tuple[Element, int]:
-    """The record parsed on its own that ``element`` stands for, with its line offset;
-    ``element`` itself when it is not a placeholder, with any placeholder inside it (a
-    record where none belongs) replaced by its record."""
+def _standing_for(element: Element, cut_out: dict[int, _StandIn]) -> tuple[Element, int, int]:
+    """The record parsed on its own that ``element`` stands for, with its line offset and
+    size (a :class:`_StandIn`); ``element`` itself when it is not a placeholder (offset and
+    size 0), with any placeholder inside it (a record where none belongs) replaced by its
+    record."""
     if len(element) == 1 and element[0].tag == MARKER:
         found = cut_out.pop(int(element[0].get("n", "0")), None)
         if found is not None:
@@ -1242,12 +1253,12 @@ def _standing_for(element: Element, cut_out: dict[int, tuple[Element, int]]) -> 
         found = cut_out.pop(int(marker.get("n", "0")), None)
         if found is None or placeholder is None or placeholder.getparent() is None:
             continue
-        stood, offset = found
+        stood, offset, _size = found
         for node in stood.iter():
             if node.sourceline:  # numbered as libxml2 numbers one tree's lines
                 node.sourceline = min(node.sourceline + offset, 65535)
         placeholder.getparent().replace(placeholder, stood)
-    return element, 0
+    return element, 0, 0
 
 
 def _flush(queue: list[Finding]) -> Iterator[Finding]:

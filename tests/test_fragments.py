@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -315,20 +316,65 @@ class _Finalised:
         self.seen.append(threading.current_thread().name)
 
 
-def test_records_handed_back_are_freed_by_the_parse_thread() -> None:
+def _parser() -> Any:
     from pes_v2.fragments import FragmentParser
 
+    return FragmentParser(b"<n:PES_Aller xmlns:n='urn:x'>", b"n:PES_Aller", "UTF-8")
+
+
+def test_records_handed_back_are_freed_by_the_parse_thread() -> None:
     seen: list[str] = []
-    parser = FragmentParser(b"<n:PES_Aller xmlns:n='urn:x'>", b"n:PES_Aller", "UTF-8")
+    parser = _parser()
     try:
-        parser.dispose(_Finalised(seen))
+        parser.dispose(_Finalised(seen), 100)
         assert seen == []  # kept until the worker wakes
         parser.submit(b"<Bordereau><x/></Bordereau>")
         assert parser.next_element() is not None
-        parser.dispose(_Finalised(seen))
+        parser.dispose(_Finalised(seen), 100)
     finally:
         parser.close()  # the last one is freed as the thread ends
     assert seen == ["pes-v2-parse", "pes-v2-parse"]
+
+
+def _soon(condition: Any) -> bool:
+    for _ in range(500):
+        if condition():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_a_large_record_handed_back_is_freed_at_once() -> None:
+    seen: list[str] = []
+    parser = _parser()
+    try:
+        parser.dispose(_Finalised(seen), fragments.WAKE_BYTES - 1)
+        parser.dispose(_Finalised(seen), fragments.WAKE_BYTES)
+        assert _soon(lambda: len(seen) == 2)  # no fragment came to wake the worker
+        assert seen == ["pes-v2-parse", "pes-v2-parse"]
+    finally:
+        parser.close()
+
+
+def test_records_handed_back_do_not_pile_up() -> None:
+    seen: list[str] = []
+    parser = _parser()
+    try:
+        for _ in range(fragments.WAKE_RECORDS):
+            parser.dispose(_Finalised(seen), 100)
+        assert _soon(lambda: len(seen) == fragments.WAKE_RECORDS)
+        assert set(seen) == {"pes-v2-parse"}
+    finally:
+        parser.close()
+
+
+def test_an_empty_fragment_is_refused() -> None:
+    parser = _parser()
+    try:
+        with pytest.raises(ValueError):
+            parser.submit(b"")
+    finally:
+        parser.close()
 
 
 def test_every_record_parsed_apart_is_handed_back(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -337,9 +383,10 @@ def test_every_record_parsed_apart_is_handed_back(monkeypatch: pytest.MonkeyPatc
     handed: list[str] = []
     dispose = FragmentParser.dispose
 
-    def counting(self: FragmentParser, element: Any) -> None:
+    def counting(self: FragmentParser, element: Any, size: int) -> None:
         handed.append(etree.QName(element).localname)
-        dispose(self, element)
+        assert size > 0
+        dispose(self, element, size)
 
     monkeypatch.setattr(FragmentParser, "dispose", counting)
     parsed = _same(BASE)
