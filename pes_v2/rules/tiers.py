@@ -56,17 +56,15 @@ def _x(path: str) -> etree.XPath:
     return etree.XPath(path, smart_strings=False)
 
 
-def _blank(path: str) -> str:
-    """XPath test: ``path`` has no ``V`` or a ``V`` of XML whitespace only (values that
-    only ``str.strip()`` empties are caught before, see :func:`person_fields_missing`)."""
-    return f"not(normalize-space({path}/@V))"
-
-
 _TIERS = "Piece/LigneDePiece/Tiers/InfoTiers"
 _TIERS1 = "Piece/LigneDePiece/Tiers/InfoTiers[1]"
 _CAT01_MISSING = _x(
-    f"boolean({_TIERS1}[CatTiers[1]/@V = '01'][{_blank('Civilite[1]')} or {_blank('Prenom[1]')}])"
+    f"boolean({_TIERS1}[not(Civilite[1]/@V and Prenom[1]/@V)][CatTiers[1]/@V = '01'])"
 )
+"""A natural person's first InfoTiers without a ``V`` on its first Civilite or Prenom.  Only
+asked once every Civilite and Prenom value is known not to be blank (``str.strip()``
+removes all the XML whitespace and more), so a present ``V`` is a filled one.  The cheap
+presence test comes first: the category's string comparison runs only on what it keeps."""
 _PERSON_FORBIDDEN = {
     domain: _x(f"boolean({_TIERS1}[CatTiers[1]/@V != '01'][{' or '.join(names)}])")
     for domain, names in {
