@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import pytest
 from lxml import etree
 
 import pes_v2
@@ -91,6 +92,29 @@ def test_person_fields_missing() -> None:
     assert "Prenom" in next(f.message for f in found if f.rule == "PES-TRS-001")
     found = run(tiers("recette", CatTiers="01", NatJur="01"))
     assert of(found, "PES-TRS-001") == [(f"{R_TIERS}/InfoTiers[1]/CatTiers[1]", "01")]
+
+
+@pytest.mark.parametrize(
+    "edit",
+    ["no V", "blank", "non-breaking space", "tab and newline"],
+)
+def test_person_fields_missing_when_present_but_empty(edit: str) -> None:
+    def change(root: Any) -> Any:
+        root = tiers("depense", **PERSON)(root)
+        civilite = root.find(
+            "PES_DepenseAller/Bordereau/Piece/LigneDePiece/Tiers/InfoTiers/Civilite"
+        )
+        if edit == "no V":
+            del civilite.attrib["V"]
+        else:
+            civilite.set(
+                "V", {"blank": "   ", "non-breaking space": "\xa0", "tab and newline": "\t\n"}[edit]
+            )
+        return root
+
+    found = run(change)
+    assert of(found, "PES-TRS-001") == [(f"{D_TIERS}/InfoTiers[1]/CatTiers[1]", "01")]
+    assert "Civilite" in next(f.message for f in found if f.rule == "PES-TRS-001")
 
 
 def test_person_fields_forbidden() -> None:
