@@ -858,7 +858,7 @@ class Reader:
                         start(element, len(stack))
                 elif stack and element is stack[-1]:
                     depth = len(stack)
-                    record, offset, size = (
+                    record, offset, apart_bytes = (
                         _standing_for(element, cut_out) if cut_out else (element, 0, 0)
                     )
                     # A record parsed on its own holds nothing deeper than libxml2 allows.
@@ -878,7 +878,7 @@ class Reader:
                         _release(element)
                         tags = 0
                     if apart and fragments is not None:
-                        fragments.dispose(record, size)
+                        fragments.dispose(record, apart_bytes)
                     del record  # the worker frees it (see FragmentParser.dispose)
                     stack.pop()
             log = parser.feed_error_log
