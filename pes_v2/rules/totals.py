@@ -106,15 +106,27 @@ def v(element: Element | None, path: str) -> str | None:
     return None if value is None else value.strip()
 
 
+_MAX_ADJUSTED = 27
+"""Amounts below 10**28 only: Decimal's default context adds them exactly (28 digits) and
+never overflows; no PES amount type allows more than 25 digits."""
+
+
 def amount(value: str | None) -> Decimal | None:
-    """``value`` as a Decimal, or None when absent or not a finite number."""
+    """``value`` as a Decimal, or None when absent or not an xs:decimal below 10**28 (the
+    XSD reports such a value; a sum of them would have overflowed, e.g. ``9E+999999``).
+
+    xs:decimal is what Decimal reads less exponents, infinities, NaN, ``_`` between digits
+    and digits other than ASCII ones: those are ruled out before and after reading."""
     if value is None:
         return None
-    try:
-        number = Decimal(value.strip())
-    except (InvalidOperation, ValueError):
+    text = value.strip()
+    if not text.isascii() or "e" in text or "E" in text or "_" in text:
         return None
-    return number if number.is_finite() else None
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() and number.adjusted() <= _MAX_ADJUSTED else None
 
 
 def number_key(value: str | None) -> str | None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from lxml import etree
 
 import pes_v2
+from pes_v2.rules.totals import amount
 from pes_v2.testing import FlowSpec, build_flow
 
 BASE = build_flow(FlowSpec(seed=5, depense=2, recette=1, pieces=2, lines=2))
@@ -127,3 +129,27 @@ def test_unreadable_amount_is_left_to_the_xsd() -> None:
     root = tree()
     bord(root).find(".//InfoLignePce/MtHT").set("V", "douze")
     assert run(root) == []
+
+
+@pytest.mark.parametrize("value", ["9E+999999", "1e3", "1_000", "١٢٣", "Infinity", "NaN", "1" * 29])
+def test_amount_reads_the_xsd_decimal_form_below_ten_to_the_28th_only(value: str) -> None:
+    assert amount(value) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(" 12.50 ", "12.50"), ("-3", "-3"), (".5", "0.5"), ("5.", "5"), ("+0.00", "0.00")],
+)
+def test_amount_reads_xsd_decimals(value: str, expected: str) -> None:
+    assert amount(value) == Decimal(expected)
+    assert amount("9" * 28) == Decimal("9" * 28)
+
+
+def test_amounts_too_large_to_add_are_left_to_the_xsd() -> None:
+    root = tree()
+    for mt in root.iter("MtHT", "MtTVA", "MtBordHT"):
+        mt.set("V", "9E+999999")  # two of them added used to raise decimal.Overflow
+    data = etree.tostring(root, xml_declaration=True, encoding="ISO-8859-1")
+    report = pes_v2.validate(data, schemas="embedded")
+    assert not [f for f in report.findings if f.rule.startswith("PES-TOT-")]
+    assert any(f.rule == "PES-XSD-001" and "MtHT" in (f.xpath or "") for f in report.findings)
