@@ -246,9 +246,21 @@ def _last_idbord(context: Mapping[str, Any] | None, domain: str, exer: str, typb
         value = table.get(key)
         if isinstance(value, int) and not isinstance(value, bool):
             return value
-        if isinstance(value, str) and value.strip().isdigit():
-            return int(value)
+        number = _natural(value) if isinstance(value, str) else None
+        if number is not None:
+            return number
     return -1
+
+
+def _natural(value: str | None) -> int | None:
+    """``value`` as a non-negative integer when it is ASCII digits (100 at most: more is
+    no IdBord, and Python refuses to read past 4,300), else None."""
+    if value is None:
+        return None
+    text = value.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 100:
+        return None
+    return int(text)
 
 
 @rule(
@@ -271,11 +283,11 @@ def _last_idbord(context: Mapping[str, Any] | None, domain: str, exer: str, typb
 def idbord_already_sent(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """IdBord comes after the last IdBord sent for its (Exer, TypBord) (context)."""
     view = bordereau_view(record)
-    idbord, exer = number_key(view.idbord), number_key(view.exer)
-    if view.bloc is None or idbord is None or not idbord.isdigit() or exer is None:
+    idbord, exer = _natural(number_key(view.idbord)), number_key(view.exer)
+    if view.bloc is None or idbord is None or exer is None:
         return
     last = _last_idbord(facts.context, view.domain, exer, view.typbord or "")
-    if 0 <= int(idbord) <= last:
+    if 0 <= idbord <= last:
         yield record.finding(
             idbord_already_sent.rule,  # type: ignore[attr-defined]
             view.bloc.find("IdBord"),
@@ -307,14 +319,13 @@ def idbord_gap(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """IdBord is the next number after the last one sent, or after the previous bordereau
     of the same (Exer, TypBord) in the file (context)."""
     view = bordereau_view(record)
-    idbord, exer = number_key(view.idbord), number_key(view.exer)
-    if view.bloc is None or idbord is None or not idbord.isdigit() or exer is None:
+    number, exer = _natural(number_key(view.idbord)), number_key(view.exer)
+    if view.bloc is None or number is None or exer is None:
         return
     last = _last_idbord(facts.context, view.domain, exer, view.typbord or "")
     highest: dict[tuple[str, str, str | None], int] = facts.state(_SEQUENCE, dict)
     key = (view.domain, exer, view.typbord)
     previous = max(highest.get(key, -1), last)
-    number = int(idbord)
     highest[key] = max(previous, number)
     if previous >= 0 and number > previous + 1:
         yield record.finding(

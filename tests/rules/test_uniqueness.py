@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from lxml import etree
 
 import pes_v2
@@ -110,3 +111,20 @@ def test_context_last_idbord_and_sent_pj() -> None:
     ctx = {"last_idbord": {f"depense/{exer}/01": idbord - 5}}
     (f,) = run(root, ctx)
     assert (f.rule, f.severity.value, f.value) == ("PES-DUP-007", "warning", str(idbord))
+
+
+@pytest.mark.parametrize("idbord", ["²", "²³", "1" * 5000, "١٢"])
+def test_idbord_that_is_no_ascii_number_is_left_to_the_xsd(idbord: str) -> None:
+    root = tree()
+    bloc = root.find("PES_DepenseAller/Bordereau/BlocBordereau")
+    bloc.find("IdBord").set("V", idbord)  # Python's int() refused each of these
+    exer = bloc.find("Exer").get("V")
+    found = run(root, {"last_idbord": {f"{exer}/01": 1}})
+    assert not [f for f in found if f.xpath == f"{DOM}/Bordereau[1]/BlocBordereau[1]/IdBord[1]"]
+
+
+def test_context_idbord_that_is_no_ascii_number_is_ignored() -> None:
+    root = tree()
+    exer = root.find("PES_DepenseAller/Bordereau/BlocBordereau/Exer").get("V")
+    for last in ("²", "1" * 5000):
+        assert run(root, {"last_idbord": {f"{exer}/01": last}}) == []
