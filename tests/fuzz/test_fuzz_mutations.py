@@ -1,7 +1,7 @@
 """Mutation fuzzing: whatever the bytes, pes_v2.validate returns a report (or raises
 PesError for an unusable input); no other exception may escape.
 
-CI budget: 4 tests x 5,000 examples (derandomized).  A longer run:
+CI budget: 5 tests x 5,000 examples (derandomized).  A longer run:
 ``PES_V2_FUZZ_EXAMPLES=200000 pytest tests/fuzz`` (examples per test); with
 ``PES_V2_FUZZ_REPORT=fuzz.json`` the findings by rule are written there.
 """
@@ -137,6 +137,39 @@ def test_attribute_values_with_random_unicode(seed: bytes, data: st.DataObject) 
     for encoding in ("UTF-8", "ISO-8859-1"):
         body = etree.tostring(root, encoding=encoding, xml_declaration=True)
         _validate(body)
+
+
+TRICKY_NUMBERS = (
+    "9E+999999", "-9E+999999", "1e3", "1E-999999", "NaN", "sNaN", "Infinity", "-inf",
+    "1_000", "\u00b2", "\u0661\u0662", "\uff11", "0" * 5000, "9" * 5000, "1" * 4301,
+    "+", "-", ".", "-.5", "00001", " 12 ", "1.", "1.2.3", "12,50", "1 000", "0x10",
+    "\u22125", "99999999999999999999999999999", "-0", "0.0000000000000000000000000001",
+)  # fmt: skip
+"""Values that Decimal, float or int read differently from xs:decimal, or refuse."""
+CONTEXT = {
+    "IdPost": ["000000", "9" * 5000],
+    "budgets": [{"CodCol": "\u00b2", "CodBud": "1" * 4301}],
+    "last_idbord": {"2025/01": "9" * 5000, "2026/01": "\u00b2", "2024/01": 3},
+    "sent_idunique": ["x"],
+    "nomenclature": "M14",
+}
+"""A context that makes every rule needing one run, with tricky values of its own."""
+
+
+@SETTINGS
+@given(seeds, st.data())
+def test_tricky_numbers_in_values_with_a_context(seed: bytes, data: st.DataObject) -> None:
+    root = _tree(seed)
+    owners = [e for e in root.iter() if isinstance(e.tag, str) and e.get("V") is not None]
+    for _ in range(data.draw(st.integers(1, 4))):
+        element = data.draw(st.sampled_from(owners))
+        tags = data.draw(st.sampled_from(("one", "all")))
+        value = data.draw(st.sampled_from(TRICKY_NUMBERS))
+        for target in [element] if tags == "one" else root.iter(element.tag):
+            target.set("V", value)
+    with contextlib.suppress(pes_v2.PesError):
+        report = pes_v2.validate(_serialise(root), schemas="embedded", context=CONTEXT)
+        FOUND.update(report.rule_ids())
 
 
 def _xml_char(c: str) -> bool:
