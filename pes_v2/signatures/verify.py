@@ -769,7 +769,9 @@ def _signing_certificate(
         )
         return
     serial_text = _text(serial_el)
-    if not serial_text.isdigit() or int(serial_text) != cert.serial_number:
+    # ASCII digits, and few enough for int() (a serial number has 20 bytes: 49 digits).
+    readable = serial_text.isascii() and serial_text.isdigit() and len(serial_text) <= 100
+    if not readable or int(serial_text) != cert.serial_number:
         v.add(
             SIGNING_CERT,
             serial_el,

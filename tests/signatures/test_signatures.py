@@ -389,3 +389,20 @@ def test_a_certificate_damaged_in_a_lazily_parsed_part_is_unreadable() -> None:
     broken = text[:start] + base64.b64encode(damaged).decode() + text[end:]
     report = pes_v2.validate(broken.encode("latin-1"), schemas="embedded")
     assert "PES-SIG-002" in {f.rule for f in report.errors}
+
+
+@pytest.mark.parametrize("serial", ["²", "9" * 5000, "١٢"])
+def test_a_signing_certificate_serial_int_cannot_read_is_a_mismatch(
+    signed_flow: bytes, serial: str
+) -> None:
+    """Python's int() refuses these though str.isdigit() accepts them."""
+    text = signed_flow.decode("latin-1")
+    tag = "X509SerialNumber>"
+    start = text.index(tag) + len(tag)
+    end = text.index("<", start)
+    changed = (text[:start] + serial + text[end:]).encode("utf-8")
+    changed = changed.replace(b'encoding="ISO-8859-1"', b'encoding="UTF-8"', 1)
+    found = verify_bytes(changed)
+    assert found and found[0].verification.intact is not True
+    report = pes_v2.validate(changed, schemas="embedded")
+    assert report.errors
