@@ -46,7 +46,8 @@ def fail(message: str | PesError, code: int = EXIT_USAGE, *, fr: str | None = No
     sys.exit(code)
 
 
-_SIZE = re.compile(r"^(\d+)([KMG]?)$", re.I)
+_SIZE = re.compile(r"^([0-9]{1,18})([KMG]?)$", re.I)
+"""A limit: ASCII digits (int() reads other scripts' digits too, and refuses 4,300 of them)."""
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
 
 

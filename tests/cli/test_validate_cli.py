@@ -203,4 +203,8 @@ def test_limits_on_the_command_line() -> None:
     code, _, err = run("validate", "--limit", "nope=3", str(VALID))
     assert code == 2 and "limite inconnue 'nope'" in err
     assert run("validate", "--limit", "max_depth=-1", str(VALID))[0] == 2
+    for value in ("9" * 5000, "\u0661\u0662", "\u00b2"):  # int() refuses or reads them
+        code, _, err = run("validate", "--limit", f"max_depth={value}", str(VALID))
+        assert code == 2 and "n'est pas un entier positif" in err
+        assert "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert data == VALID.read_bytes()
