@@ -8,13 +8,13 @@ sets the examples (a fifth of them per test: reading an acquit is quick).
 
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from fuzzing import EXAMPLES, FLIPS, flipped, fuzz_settings
+from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 
@@ -25,14 +25,7 @@ from pes_v2.bundles import SchemaBundle
 from pes_v2.cli.main import cli
 from pes_v2.testing import FlowSpec, build_flow, mutate
 
-EXAMPLES = int(os.environ.get("PES_V2_FUZZ_EXAMPLES", "5000")) // 5
-SETTINGS = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=os.environ.get("PES_V2_FUZZ_RANDOM") != "1",
-    suppress_health_check=list(HealthCheck),
-    database=None,
-)
+SETTINGS = fuzz_settings(EXAMPLES // 5)
 TRICKY = (
     "", " ", "\u00b2", "9" * 5000, "-1", "NaN", "1e999", "\u0661", "9999-99-99",
     "2026-02-30", "a" * 20000, "<&>", "\u202e", "0" * 40,
@@ -78,17 +71,9 @@ def test_the_seeds_read_back() -> None:
 
 
 @SETTINGS
-@given(
-    st.sampled_from(SEEDS),
-    st.lists(
-        st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)), min_size=1, max_size=8
-    ),
-)
+@given(st.sampled_from(SEEDS), FLIPS)
 def test_byte_flips(seed: bytes, flips: list[tuple[float, int]]) -> None:
-    data = bytearray(seed)
-    for where, value in flips:
-        data[int(where * len(data))] = value
-    _read(bytes(data))
+    _read(flipped(seed, flips))
 
 
 @SETTINGS

@@ -16,21 +16,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from fuzzing import FLIPS, flipped, fuzz_settings
+from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 
 import pes_v2
 from pes_v2.testing import FlowSpec, build_flow
 
-EXAMPLES = int(os.environ.get("PES_V2_FUZZ_EXAMPLES", "5000"))
-SETTINGS = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=os.environ.get("PES_V2_FUZZ_RANDOM") != "1",
-    suppress_health_check=list(HealthCheck),
-    database=None,
-)
+SETTINGS = fuzz_settings()
 GENERATED = [
     build_flow(FlowSpec(seed=1, depense=1, pieces=1, lines=1)),
     build_flow(FlowSpec(seed=2, depense=0, recette=1, pieces=1, lines=1)),
@@ -74,17 +68,9 @@ seeds = st.sampled_from(SEEDS)
 
 
 @SETTINGS
-@given(
-    seeds,
-    st.lists(
-        st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)), min_size=1, max_size=8
-    ),
-)
+@given(seeds, FLIPS)
 def test_byte_flips(seed: bytes, flips: list[tuple[float, int]]) -> None:
-    data = bytearray(seed)
-    for where, value in flips:
-        data[int(where * len(data))] = value
-    _validate(bytes(data))
+    _validate(flipped(seed, flips))
 
 
 def _tree(seed: bytes) -> etree._Element:
