@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,21 @@ def _jsonl(folder: Path, jobs: int) -> tuple[int, str]:
         ],
     )
     return result.exit_code, result.stdout
+
+
+def _fail_on(monkeypatch: pytest.MonkeyPatch, name: str, fail: Callable[[], None]) -> None:
+    """Make the validation of the file called ``name`` call ``fail`` (worker processes are
+    forked, so they inherit it)."""
+    import pes_v2.batch
+
+    real = pes_v2.batch.validate
+
+    def failing(source: object, **options: object) -> pes_v2.Report:
+        if str(source).endswith(name):
+            fail()
+        return real(source, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pes_v2.batch, "validate", failing)
 
 
 def test_jsonl_output_is_identical_whatever_jobs(batch: Path) -> None:
@@ -91,18 +107,10 @@ def test_a_worker_process_that_dies_marks_its_file_only(
 ) -> None:
     import os
 
-    import pes_v2.batch
-
-    real = pes_v2.batch.validate
-
-    def fatal(source: object, **options: object) -> pes_v2.Report:
-        if str(source).endswith("flow-5.xml"):
-            os._exit(9)  # as if killed (out of memory): no exception, no outcome
-        return real(source, **options)  # type: ignore[arg-type]
-
     files = sorted(str(p) for p in batch.rglob("*.xml"))
     sequential = list(validate_paths(files, schemas=SchemaBundle.embedded(), jobs=1))
-    monkeypatch.setattr(pes_v2.batch, "validate", fatal)  # forked workers inherit it
+    # as if killed (out of memory): no exception, no outcome
+    _fail_on(monkeypatch, "flow-5.xml", lambda: os._exit(9))
     outcomes = list(pes_v2.validate_many([batch], jobs=2, schemas="embedded"))
     assert [o.path for o in outcomes] == files
     died = [o for o in outcomes if o.internal]
@@ -145,16 +153,10 @@ def test_missing_path_is_a_setup_error() -> None:
 def test_internal_error_in_a_worker_is_contained(
     batch: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import pes_v2.batch
+    def bug() -> None:
+        raise RuntimeError("simulated bug")
 
-    real = pes_v2.batch.validate
-
-    def broken(source: object, **options: object) -> pes_v2.Report:
-        if str(source).endswith("flow-4.xml"):
-            raise RuntimeError("simulated bug")
-        return real(source, **options)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(pes_v2.batch, "validate", broken)
+    _fail_on(monkeypatch, "flow-4.xml", bug)
     outcomes = list(pes_v2.validate_many([batch], jobs=2, schemas="embedded"))
     marked = [o for o in outcomes if o.internal]
     assert [Path(o.path).name for o in marked] == ["flow-4.xml"]
