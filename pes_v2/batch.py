@@ -234,18 +234,21 @@ def _tasks(paths: list[str]) -> Iterator[list[str]]:
     task: list[str] = []
     size = 0
     for path in paths:
+        if path == STDIN:
+            if task:
+                yield task
+            yield [STDIN]
+            task, size = [], 0
+            continue
         try:
-            length = 0 if path == STDIN else os.stat(path).st_size
+            length = os.stat(path).st_size
         except OSError:
             length = 0  # the worker reports why it cannot be read
-        if task and (path == STDIN or len(task) >= TASK_FILES or size + length > TASK_BYTES):
+        if task and (len(task) >= TASK_FILES or size + length > TASK_BYTES):
             yield task
             task, size = [], 0
         task.append(path)
         size += length
-        if path == STDIN:
-            yield task
-            task, size = [], 0
     if task:
         yield task
 
@@ -282,6 +285,9 @@ def _parallel(
             jobs, mp_context=_mp_context(), initializer=_init_worker, initargs=(location, options)
         )
 
+    def from_stdin() -> FileOutcome:
+        return validate_file(STDIN, schemas=resolve_bundle(location), **options)
+
     window = jobs * 4
     todo = collections.deque(_tasks(paths))
     pending: collections.deque[tuple[list[str], Future[list[FileOutcome]] | None]]
@@ -293,7 +299,7 @@ def _parallel(
             if suspects:
                 path = suspects.popleft()
                 if path == STDIN:
-                    yield validate_file(path, schemas=resolve_bundle(location), **options)
+                    yield from_stdin()
                     continue
                 try:
                     yield from executor.submit(_work, [path]).result()
@@ -310,7 +316,7 @@ def _parallel(
                 pending.append((task, future))
             task, future = pending.popleft()
             if future is None:
-                yield validate_file(STDIN, schemas=resolve_bundle(location), **options)
+                yield from_stdin()
                 continue
             try:
                 outcomes = future.result()
