@@ -117,6 +117,18 @@ _RIB_LETTERS = str.maketrans(
 )
 
 
+def natural_number(text: str | None, max_digits: int = 100) -> int | None:
+    """``text`` (stripped) as a non-negative integer when it is ASCII digits, at most
+    ``max_digits`` of them; else None.  ``str.isdigit()`` accepts ``²`` and other scripts'
+    digits, and ``int()`` refuses more than 4,300 digits: neither may stop a validation."""
+    if text is None:
+        return None
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > max_digits:
+        return None
+    return int(text)
+
+
 def luhn_checksum(digits: str) -> int:
     """Return the Luhn sum modulo 10 of a string of digits (0 means valid)."""
     total = 0

@@ -15,6 +15,7 @@ from pes_v2.identifiers import (
     iban_valid,
     luhn_checksum,
     luhn_valid,
+    natural_number,
     nir_key,
     nir_valid,
     ormc_cle1,
@@ -337,3 +338,13 @@ def test_ormc_cle2_detects_any_single_digit_error(
     digits = str(dette).zfill(13)
     changed = digits[:pos] + str((int(digits[pos]) + delta) % 10) + digits[pos + 1 :]
     assert ormc_cle2(year2, per, changed) != ormc_cle2(year2, per, digits)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [(" 0042 ", 42), ("0", 0), ("9" * 100, int("9" * 100)), (None, None), ("", None),
+     ("-1", None), ("+1", None), ("1.0", None), ("\u00b2", None), ("\u0661\u0662", None),
+     ("9" * 101, None), ("9" * 5000, None)],
+)  # fmt: skip
+def test_natural_number_reads_ascii_digits_only(text: str | None, expected: int | None) -> None:
+    assert natural_number(text) == expected

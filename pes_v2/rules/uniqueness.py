@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..findings import Finding, Scope, Severity
+from ..identifiers import natural_number
 from ..records import FlowFacts, Record
 from .registry import rule
 from .totals import bordereau_view, fetch, number_key, values
@@ -246,21 +247,10 @@ def _last_idbord(context: Mapping[str, Any] | None, domain: str, exer: str, typb
         value = table.get(key)
         if isinstance(value, int) and not isinstance(value, bool):
             return value
-        number = _natural(value) if isinstance(value, str) else None
+        number = natural_number(value) if isinstance(value, str) else None
         if number is not None:
             return number
     return -1
-
-
-def _natural(value: str | None) -> int | None:
-    """``value`` as a non-negative integer when it is ASCII digits (100 at most: more is
-    no IdBord, and Python refuses to read past 4,300), else None."""
-    if value is None:
-        return None
-    text = value.strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > 100:
-        return None
-    return int(text)
 
 
 @rule(
@@ -283,7 +273,7 @@ def _natural(value: str | None) -> int | None:
 def idbord_already_sent(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """IdBord comes after the last IdBord sent for its (Exer, TypBord) (context)."""
     view = bordereau_view(record)
-    idbord, exer = _natural(number_key(view.idbord)), number_key(view.exer)
+    idbord, exer = natural_number(number_key(view.idbord)), number_key(view.exer)
     if view.bloc is None or idbord is None or exer is None:
         return
     last = _last_idbord(facts.context, view.domain, exer, view.typbord or "")
@@ -319,7 +309,7 @@ def idbord_gap(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """IdBord is the next number after the last one sent, or after the previous bordereau
     of the same (Exer, TypBord) in the file (context)."""
     view = bordereau_view(record)
-    number, exer = _natural(number_key(view.idbord)), number_key(view.exer)
+    number, exer = natural_number(number_key(view.idbord)), number_key(view.exer)
     if view.bloc is None or number is None or exer is None:
         return
     last = _last_idbord(facts.context, view.domain, exer, view.typbord or "")

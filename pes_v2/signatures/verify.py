@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 
+from ..identifiers import natural_number
 from . import algorithms as A
 from .certs import (
     MAX_CERT_BYTES,
@@ -769,9 +770,8 @@ def _signing_certificate(
         )
         return
     serial_text = _text(serial_el)
-    # ASCII digits, and few enough for int() (a serial number has 20 bytes: 49 digits).
-    readable = serial_text.isascii() and serial_text.isdigit() and len(serial_text) <= 100
-    if not readable or int(serial_text) != cert.serial_number:
+    serial = natural_number(serial_text)  # a serial number has 20 bytes: 49 digits
+    if serial is None or serial != cert.serial_number:
         v.add(
             SIGNING_CERT,
             serial_el,
