@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pes_v2.xmlio import _SECTIONS, _next_section, holds
+from pes_v2.xmlio import _SECTIONS, _next_section, holds_tag
 
 
 def _first_by_scanning(data: bytes, position: int) -> tuple[int, bytes, bytes] | None:
@@ -55,18 +55,26 @@ class _Trickle(io.BytesIO):
         return len(chunk)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(
     st.lists(
-        st.sampled_from([b"Sig", b"nature", b"Signature", b"x", b"S", b"ignature"]), max_size=12
+        st.sampled_from(
+            [b"<", b":", b"Sig", b"nature", b"Signature", b"x", b"S", b"ignature", b"<S", b":Si"]
+        ),
+        max_size=12,
     ),
     st.integers(min_value=1, max_value=12),
     st.integers(min_value=1, max_value=12),
 )
-def test_holds_finds_a_needle_across_blocks_and_short_reads(
+def test_holds_tag_finds_the_name_after_a_bracket_or_a_colon_across_blocks_and_short_reads(
     pieces: list[bytes], block: int, step: int
 ) -> None:
     data = b"".join(pieces)
-    assert holds(_Trickle(data, step), b"Signature", block=block) == (b"Signature" in data)
-    either = b"<Sig" in data or b"nature" in data
-    assert holds(_Trickle(data, step), b"<Sig", b"nature", block=block) == either
+    expected = b"<Signature" in data or b":Signature" in data
+    assert holds_tag(_Trickle(data, step), b"Signature", block=block) == expected
+
+
+def test_holds_tag_ignores_the_word_elsewhere() -> None:
+    for data in (b"Signature", b"a Signature", b'V="Signature"', b"<ds:Signatures", b"xSignature"):
+        expected = data == b"<ds:Signatures"  # a tag whose name starts with it: kept, to be safe
+        assert holds_tag(io.BytesIO(data), b"Signature") == expected
