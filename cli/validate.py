@@ -82,7 +82,8 @@ def exit_code(outcomes: list[FileOutcome], fail_on: Severity) -> int:
     "-j",
     type=click.IntRange(min=1),
     default=None,
-    help="Files validated in parallel (worker processes). Default: the number of CPUs.",
+    help="Files validated in parallel (worker processes). Default: the number of CPUs; "
+    "at most four per CPU, and no more than there are groups of files to share out.",
 )
 @click.option(
     "--lang",

@@ -261,6 +261,17 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+JOBS_PER_CPU = 4
+"""Worker processes per CPU at most, whatever was asked: each one loads the schemas (tens of
+megabytes), and with ``fork`` the pool starts them all at once, so ``--jobs 1000`` would
+start a thousand processes for no more throughput."""
+
+
+def max_jobs() -> int:
+    """The most worker processes a batch uses (:data:`JOBS_PER_CPU` per CPU)."""
+    return JOBS_PER_CPU * default_jobs()
+
+
 def _mp_context() -> Any:
     import multiprocessing  # only batches of more than one job need it
 
@@ -269,7 +280,7 @@ def _mp_context() -> Any:
 
 
 def _parallel(
-    paths: list[str], jobs: int, location: str, options: dict[str, Any]
+    tasks: list[list[str]], jobs: int, location: str, options: dict[str, Any]
 ) -> Iterator[FileOutcome]:
     """Outcomes in input order from a pool of ``jobs`` processes; standard input stays here.
 
@@ -289,7 +300,7 @@ def _parallel(
         return validate_file(STDIN, schemas=resolve_bundle(location), **options)
 
     window = jobs * 4
-    todo = collections.deque(_tasks(paths))
+    todo = collections.deque(tasks)
     pending: collections.deque[tuple[list[str], Future[list[FileOutcome]] | None]]
     pending = collections.deque()
     suspects: collections.deque[str] = collections.deque()
@@ -348,8 +359,10 @@ def validate_paths(
 ) -> Iterator[FileOutcome]:
     """One outcome per file, in a stable order (the order of ``paths``) whatever ``jobs``.
 
-    ``jobs`` > 1 validates in that many worker processes, each resolving the bundle once.
-    ``batch_checks`` adds the findings of the checks across files (PES-BAT-*).
+    ``jobs`` > 1 validates in that many worker processes, each resolving the bundle once;
+    never more than there are tasks (groups of small files, see :func:`_tasks`) nor than
+    :func:`max_jobs`. ``batch_checks`` adds the findings of the checks across files
+    (PES-BAT-*).
     """
     files = list(paths)
     options: dict[str, Any] = {
@@ -360,10 +373,14 @@ def validate_paths(
         "facts": facts or batch_checks,
         "trust": trust,
     }
-    workers = min(jobs, sum(1 for p in files if p != STDIN))
+    workers = min(jobs, sum(1 for p in files if p != STDIN), max_jobs())
+    tasks: list[list[str]] = []
+    if workers > 1:
+        tasks = list(_tasks(files))
+        workers = min(workers, sum(1 for task in tasks if task != [STDIN]))
     outcomes: Iterator[FileOutcome]
     if workers > 1:
-        outcomes = _parallel(files, workers, schemas.location, options)
+        outcomes = _parallel(tasks, workers, schemas.location, options)
     else:
         outcomes = (validate_file(path, schemas=schemas, **options) for path in files)
     check: Callable[[FileOutcome], FileOutcome] = (

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 import pes_v2
 from pes_v2.batch import FileOutcome, validate_paths
-from pes_v2.bundles import SchemaBundle
+from pes_v2.bundles import SchemaBundle, resolve_bundle
 from pes_v2.cli.main import cli
 from pes_v2.testing import FlowSpec, build_flow, mutate
 
@@ -85,6 +86,34 @@ def test_files_go_to_workers_in_small_groups_in_input_order(tmp_path: Path) -> N
     assert tasks[:3] == [names[:3], [str(big)], [STDIN]]
     assert [len(task) for task in tasks[3:]] == [TASK_FILES, 1]
     assert list(_tasks([])) == []
+
+
+def test_workers_are_no_more_than_tasks_nor_four_per_cpu(
+    batch: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pes_v2.batch as B
+
+    asked: list[tuple[int, int]] = []
+
+    def spy(tasks: list[list[str]], jobs: int, *_: Any) -> Any:
+        asked.append((len(tasks), jobs))
+        return iter(())
+
+    monkeypatch.setattr(B, "_parallel", spy)
+    bundle = resolve_bundle("embedded")
+    files = sorted(str(p) for p in batch.rglob("*.xml"))
+    tasks = len(list(B._tasks(files)))
+    assert 1 < tasks < len(files) <= B.max_jobs() * B.TASK_FILES
+    list(B.validate_paths(files, schemas=bundle, jobs=1000))
+    assert asked == [(tasks, tasks)]  # a worker per task, not per file nor per job asked
+    monkeypatch.setattr(B, "TASK_FILES", 1)
+    monkeypatch.setattr(B, "default_jobs", lambda: 1)
+    asked.clear()
+    list(B.validate_paths(files, schemas=bundle, jobs=1000))
+    assert asked == [(len(files), B.JOBS_PER_CPU)]
+    asked.clear()
+    list(B.validate_paths(files, schemas=bundle, jobs=2))
+    assert asked == [(len(files), 2)]
 
 
 def test_standard_input_among_files_keeps_its_place_with_workers(batch: Path) -> None:
