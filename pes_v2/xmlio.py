@@ -263,8 +263,7 @@ def holds_tag(stream: BinaryIO, name: bytes, *, block: int = 1 << 20) -> bool:
     than a search for each of ``<name`` and ``:name`` (0.07 s against 0.11 s per 100 MB),
     and this scan runs before the validation starts."""
     buffer = bytearray(block)
-    carry = b""
-    """The last ``len(name)`` bytes read before ``buffer``'s."""
+    carry = b""  # the last len(name) bytes read before the buffer's
     while True:
         count = stream.readinto(buffer)  # type: ignore[attr-defined]
         if not count:
