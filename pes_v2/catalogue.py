@@ -17,8 +17,8 @@ fails when this file is stale). Ids are stable: once released, an id never chang
 - **ACK**: the `NumAnoAck` code Hélios would answer with.
 - **Rejects**: what Hélios rejects — the whole flow (`flux`), that bordereau, that PJ, or nothing.
 - **Profiles**: `default` runs everywhere; `strict` adds vendor-lint warnings.
-- **Context**: the rule needs Hélios-side facts given with `--context`; without them it is
-  reported once as not checked.
+- **Context**: the key of the context file (`--context`) giving the Hélios-side facts the rule
+  needs; without it the rule is reported once as not checked.
 
 | Id | Title | Severity | Scope | ACK | Rejects | Profiles | Context | Source |
 |---|---|---|---|---|---|---|---|---|
@@ -39,7 +39,7 @@ def render_catalogue(fmt: str = "text", lang: str = "fr") -> str:
         rows = [
             f"| `{r.id}` | {r.title_en} — *{r.title_fr}* | {r.severity.value} | {r.scope.value} "
             f"| {r.ack or '—'} | {r.rejects} | {', '.join(r.profiles)} "
-            f"| {'yes' if r.needs_context else ''} | {r.source} |"
+            f"| {', '.join(f'`{key}`' for key in r.context_keys)} | {r.source} |"
             for r in rules
         ]
         return _HEADER + "\n".join(rows) + "\n"

@@ -11,6 +11,7 @@ from lxml import etree
 
 from . import rules
 from .bundles import SchemaBundle, resolve_bundle
+from .context import gives
 from .findings import Finding, FlowSummary, Report, Severity
 from .flowfacts import BordereauFacts, PjFacts
 from .limits import DEFAULT_LIMITS, Limits
@@ -97,10 +98,9 @@ class _FlowHandler:
 
         def runnable(kind: str) -> tuple[Rule, ...]:
             checks = checks_on(kind, profile) if self.options.rules else ()
-            if context is not None:
-                return checks
-            self.skipped.extend(rule for rule in checks if rule.needs_context)
-            return tuple(rule for rule in checks if not rule.needs_context)
+            idle = [r for r in checks if not all(gives(context, k) for k in r.context_keys)]
+            self.skipped.extend(idle)
+            return tuple(rule for rule in checks if rule not in idle)
 
         self.on_record = {kind: runnable(kind) for kind in RECORD_KINDS}
         self.on_flow = runnable("flow")
@@ -118,7 +118,7 @@ class _FlowHandler:
                 self._check_ids((element,), element)
             if self.facts.root == "PES_Aller":
                 for rule in self.skipped:
-                    self.pending.append(_not_checked(rule, self.options.lang))
+                    self.pending.append(_not_checked(rule, self.options))
             return
         name = step_name(element, self.root_namespace)
         counter = self.counters[-1]
@@ -289,13 +289,27 @@ class _FlowHandler:
             self.pending.extend(entry.check(record, self.facts))
 
 
-def _not_checked(rule: Rule, lang: str) -> Finding:
-    """The one info finding saying a rule did not run for want of a context file."""
-    message = (
-        f"Non vérifié : « {rule.title_fr} » nécessite un fichier de contexte (--context)."
-        if lang != "en"
-        else f"Not checked: “{rule.title_en}” needs a context file (--context)."
-    )
+def _not_checked(rule: Rule, options: Options) -> Finding:
+    """The one info finding saying a rule did not run for want of a context file, or of the
+    context key it needs."""
+    english = options.lang == "en"
+    if options.context is None:
+        message = (
+            f"Not checked: “{rule.title_en}” needs a context file (--context)."
+            if english
+            else f"Non vérifié : « {rule.title_fr} » nécessite un fichier de contexte (--context)."
+        )
+    else:
+        missing = [k for k in rule.context_keys if not gives(options.context, k)]
+        message = (
+            f"Not checked: “{rule.title_en}” needs "
+            + ", ".join(f"'{k}'" for k in missing)
+            + " in the context file."
+            if english
+            else f"Non vérifié : « {rule.title_fr} » nécessite "
+            + ", ".join(f"« {k} »" for k in missing)
+            + " dans le fichier de contexte."
+        )
     return Finding(rule=rule.id, severity=Severity.INFO, message=message, scope=rule.scope)
 
 

@@ -114,7 +114,7 @@ def codbud_present(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     rejects="flux",
     source="pes-rules §1.5 [DOC-ctx] (XSD annotation of IdPost)",
     on="header",
-    needs_context=True,
+    context_keys=("IdPost",),
 )
 def idpost_known(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """EnTetePES/IdPost is one of the postes the context lists (context key ``IdPost``)."""
@@ -142,7 +142,7 @@ def idpost_known(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     rejects="flux",
     source="pes-rules §1.5 [DOC-ctx] (XSD annotations of CodCol and CodBud)",
     on="header",
-    needs_context=True,
+    context_keys=("budgets",),
 )
 def budget_known(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """(CodCol, CodBud) is one of the budgets the context lists (context key ``budgets``)."""
@@ -182,7 +182,7 @@ def budget_known(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     rejects="flux",
     source="pes-rules §1.5 [DOC-ctx] (XSD 5.30 annotation of FinJur)",
     on="header",
-    needs_context=True,
+    context_keys=("nomenclature",),
 )
 def finjur_nomenclature(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """FinJur is mandatory in M21 and forbidden outside M21/M22 (context key ``nomenclature``).

@@ -36,10 +36,14 @@ class Rule:
     profiles: tuple[str, ...] = ("default", "strict")
     on: str | None = None
     """Where the check runs: ``header``, ``bordereau``, ``pj``, ``flow``… (None: engine-run)."""
-    needs_context: bool = False
-    """True when the check needs Hélios-side facts (``--context``); skipped, and said so once,
-    without them."""
+    context_keys: tuple[str, ...] = ()
+    """The context keys (Hélios-side facts, ``--context``) the check needs; without any of
+    them it does not run, and says so once."""
     check: Callable[..., Any] | None = None
+
+    @property
+    def needs_context(self) -> bool:
+        return bool(self.context_keys)
 
     def title(self, lang: str) -> str:
         return self.title_en if lang == "en" else self.title_fr
@@ -95,6 +99,7 @@ class Rule:
             "profiles": list(self.profiles),
             "on": self.on,
             "needs_context": self.needs_context,
+            "context_keys": list(self.context_keys),
         }
 
 
@@ -115,7 +120,7 @@ def declare(
     source: str,
     profiles: tuple[str, ...] = ("default", "strict"),
     on: str | None = None,
-    needs_context: bool = False,
+    context_keys: tuple[str, ...] = (),
     check: Callable[..., Any] | None = None,
 ) -> Rule:
     """Add a rule to the catalogue; the id must be new."""
@@ -134,7 +139,7 @@ def declare(
         source=source,
         profiles=profiles,
         on=on,
-        needs_context=needs_context,
+        context_keys=context_keys,
         check=check,
     )
     _RULES[id] = entry

@@ -268,7 +268,7 @@ def _last_idbord(context: Mapping[str, Any] | None, domain: str, exer: str, typb
     rejects="bordereau",
     source="pes-rules §2.3, §3.3 (IdBord) [DOC-ctx]",
     on="bordereau",
-    needs_context=True,
+    context_keys=("last_idbord",),
 )
 def idbord_already_sent(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """IdBord comes after the last IdBord sent for its (Exer, TypBord) (context)."""
@@ -303,7 +303,7 @@ def idbord_already_sent(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     rejects="none",
     source="pes-rules §2.3, §3.3 (Hélios checks the sequence) [DOC-ctx]; strictness open, §10.6",
     on="bordereau",
-    needs_context=True,
+    context_keys=("last_idbord",),
 )
 def idbord_gap(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """IdBord is the next number after the last one sent, or after the previous bordereau
@@ -341,7 +341,7 @@ def idbord_gap(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     rejects="pj",
     source="pes-rules §4.2 (IdUnique) [DOC-ctx]",
     on="pj",
-    needs_context=True,
+    context_keys=("sent_idunique",),
 )
 def pj_already_sent(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """PJ IdUnique is not one already sent (context ``sent_idunique``)."""

@@ -123,8 +123,22 @@ def test_idbord_that_is_no_ascii_number_is_left_to_the_xsd(idbord: str) -> None:
     assert not [f for f in found if f.xpath == f"{DOM}/Bordereau[1]/BlocBordereau[1]/IdBord[1]"]
 
 
-def test_context_idbord_that_is_no_ascii_number_is_ignored() -> None:
+def test_context_idbord_that_is_no_ascii_number_is_refused_or_ignored() -> None:
+    # A context file saying so is refused when loaded; a mapping handed to the engine
+    # directly (Options) is not checked, and the rules then ignore the value.
+    from pes_v2.engine import Options, Validation
+
     root = tree()
     exer = root.find("PES_DepenseAller/Bordereau/BlocBordereau/Exer").get("V")
+    data = etree.tostring(root, xml_declaration=True, encoding="ISO-8859-1")
     for last in ("²", "1" * 5000):
-        assert run(root, {"last_idbord": {f"{exer}/01": last}}) == []
+        context = {"last_idbord": {f"{exer}/01": last}}
+        with pytest.raises(pes_v2.ConfigError, match="last_idbord"):
+            run(root, context)
+        validation = Validation(
+            data, Options(bundle=pes_v2.SchemaBundle.embedded(), context=context)
+        )
+        found = [
+            f for f in validation if f.rule.startswith("PES-DUP-") and f.severity.value != "info"
+        ]
+        assert found == []
