@@ -44,27 +44,38 @@ def _options(
 
 
 def load_trust(anchors: Iterable[bytes | str | os.PathLike[str]] | None) -> tuple[bytes, ...]:
-    """PEM trust anchors from paths or PEM bytes (a path may hold several certificates)."""
-    pems: list[bytes] = []
+    """PEM trust anchors from paths or PEM bytes (a path may hold several certificates),
+    each read as certificates now: one that does not parse is a :class:`ConfigError` here,
+    not a failure in the middle of a signature check."""
+    pems: list[tuple[str | None, bytes]] = []
     for anchor in anchors or ():
         if isinstance(anchor, bytes):
-            pems.append(anchor)
+            pems.append((None, anchor))
             continue
         try:
             with open(anchor, "rb") as stream:
-                pems.append(stream.read())
+                pems.append((os.fspath(anchor), stream.read()))
         except OSError as exc:
             raise ConfigError(
                 f"{anchor}: cannot read the trust anchors ({exc.strerror})",
                 f"{anchor} : autorités de confiance illisibles ({exc.strerror})",
             ) from None
-    for pem in pems:
-        if b"-----BEGIN CERTIFICATE-----" not in pem:
-            raise ConfigError(
-                "a trust anchor is not a PEM certificate",
-                "une autorité de confiance n'est pas un certificat PEM",
-            )
-    return tuple(pems)
+    if pems:
+        from .signatures.certs import load_anchors  # cryptography, only when anchors are given
+
+        for path, pem in pems:
+            try:
+                parsed = b"-----BEGIN CERTIFICATE-----" in pem and load_anchors([pem])
+            except ValueError:
+                parsed = []
+            if not parsed:
+                en = "a trust anchor is not a PEM certificate"
+                fr = "une autorité de confiance n'est pas un certificat PEM"
+                raise ConfigError(
+                    en if path is None else f"{path}: {en}",
+                    fr if path is None else f"{path} : {fr}",
+                )
+    return tuple(pem for _path, pem in pems)
 
 
 def iter_findings(

@@ -189,8 +189,11 @@ def test_trust_anchors_on_the_command_line(tmp_path: Path) -> None:
     (entry,) = json.loads(out)["files"]
     assert {s["sub_indication"] for s in entry["signatures"]} == {"NO_CERTIFICATE_CHAIN_FOUND"}
     bad = tmp_path / "not-a-cert.pem"
-    bad.write_text("hello")
-    assert run("validate", "--trust", str(bad), str(flow))[0] == 2
+    for content in ("hello", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"):
+        bad.write_text(content)  # no certificate, or one whose body does not parse
+        code, out, err = run("validate", "--lang", "en", "--trust", str(bad), str(flow))
+        assert code == 2 and not out
+        assert err == f"pes-v2: error: {bad}: a trust anchor is not a PEM certificate\n"
 
 
 def test_limits_on_the_command_line() -> None:
