@@ -158,6 +158,12 @@ def validate(
         files = list(expand_paths(paths))
     except PesError as exc:
         fail(exc)
+    if not files:  # only folders, with no flow in them: nothing was checked
+        where = ", ".join(paths)
+        fail(
+            f"{where}: no *.xml file to validate",
+            fr=f"{where} : aucun fichier *.xml à valider",
+        )
     if paths.count(STDIN) > 1:
         fail(
             "'-' (standard input) can be given only once",

@@ -113,6 +113,22 @@ def test_missing_path_exits_2_with_one_line() -> None:
     ]
 
 
+def test_folders_holding_no_flow_exit_2_with_one_line(tmp_path: Path) -> None:
+    empty = tmp_path / "depot"
+    (empty / "archives").mkdir(parents=True)
+    (empty / "notes.txt").write_text("not a flow")
+    code, out, err = run("validate", "--lang", "en", str(empty))
+    assert code == 2 and out == ""
+    assert err == f"pes-v2: error: {empty}: no *.xml file to validate\n"
+    code, out, err = run("validate", str(empty), str(empty / "archives"))
+    assert code == 2
+    assert (
+        err == f"pes-v2 : erreur : {empty}, {empty / 'archives'} : aucun fichier *.xml à valider\n"
+    )
+    (empty / "archives" / "flux.XML").write_bytes(VALID.read_bytes())  # any case of suffix
+    assert run("validate", str(empty))[0] == 0
+
+
 def test_bad_bundle_exits_2(tmp_path: Path) -> None:
     code, _, err = run("validate", "--schemas", str(tmp_path), str(VALID))
     assert code == 2
