@@ -177,6 +177,11 @@ def validate(
         )
     if output and os.path.isdir(output) and not (fmt == "acquit" and len(files) > 1):
         fail(f"{output}: is a directory", fr=f"{output} : est un dossier")
+    if output and _one_of(output, _identities(files)):
+        fail(
+            f"--output {output} is one of the flows to validate: it would be overwritten",
+            fr=f"--output {output} est l'un des flux à valider : il serait écrasé",
+        )
     stream = validate_paths(
         files,
         schemas=bundle,
@@ -271,6 +276,7 @@ def _write_acquits(outcomes: list[FileOutcome], output: str | None, lang: str) -
             sys.stdout.flush()
         return
     assert output is not None
+    inputs = _identities([outcome.path for outcome in outcomes])
     target = Path(output)
     target.mkdir(parents=True, exist_ok=True)
     names: set[str] = set()
@@ -280,11 +286,33 @@ def _write_acquits(outcomes: list[FileOutcome], output: str | None, lang: str) -
             continue
         stem = Path(outcome.path).stem if outcome.path != STDIN else "stdin"
         name, n = f"{stem}.acquit.xml", 1
-        while name in names:
+        while name in names or _one_of(str(target / name), inputs):
             n += 1
             name = f"{stem}-{n}.acquit.xml"
         names.add(name)
         (target / name).write_bytes(data)
+
+
+def _identities(flows: list[str]) -> set[tuple[int, int]]:
+    """The (device, inode) of each flow that is a file: what names it whatever the path."""
+    found = set()
+    for flow in flows:
+        try:
+            if flow != STDIN:
+                status = os.stat(flow)
+                found.add((status.st_dev, status.st_ino))
+        except OSError:
+            continue
+    return found
+
+
+def _one_of(path: str, identities: set[tuple[int, int]]) -> bool:
+    """True when ``path`` is an existing file among ``identities`` (see :func:`_identities`)."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return False
+    return (status.st_dev, status.st_ino) in identities
 
 
 def _plain(text: str, **_style: object) -> str:

@@ -129,6 +129,36 @@ def test_folders_holding_no_flow_exit_2_with_one_line(tmp_path: Path) -> None:
     assert run("validate", str(empty))[0] == 0
 
 
+def test_output_never_overwrites_a_flow_being_validated(tmp_path: Path) -> None:
+    flow = tmp_path / "flux.xml"
+    flow.write_bytes(VALID.read_bytes())
+    (tmp_path / "lien.xml").hardlink_to(flow)
+    for output in (str(flow), str(tmp_path / "." / "flux.xml"), str(tmp_path / "lien.xml")):
+        code, out, err = run("validate", "--lang", "en", "--output", output, str(flow))
+        assert code == 2 and out == ""
+        assert err == (
+            f"pes-v2: error: --output {output} is one of the flows to validate: "
+            "it would be overwritten\n"
+        )
+        assert flow.read_bytes() == VALID.read_bytes()
+    # A directory of acquits: a flow named like another flow's acquit keeps its content.
+    named_like_an_ack = tmp_path / "flux.acquit.xml"
+    named_like_an_ack.write_bytes(VALID.read_bytes())
+    code, _, _ = run(
+        "validate",
+        "--format",
+        "acquit",
+        "--output",
+        str(tmp_path),
+        str(flow),
+        str(named_like_an_ack),
+    )
+    assert code == 1  # the same flow twice: PES-BAT-001
+    assert named_like_an_ack.read_bytes() == VALID.read_bytes()
+    assert b"PES_ACQUIT" in (tmp_path / "flux-2.acquit.xml").read_bytes()
+    assert b"PES_ACQUIT" in (tmp_path / "flux.acquit.acquit.xml").read_bytes()
+
+
 def test_bad_bundle_exits_2(tmp_path: Path) -> None:
     code, _, err = run("validate", "--schemas", str(tmp_path), str(VALID))
     assert code == 2
