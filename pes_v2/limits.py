@@ -43,6 +43,11 @@ class Limits:
     200 MB; a generated Bordereau has about 30 tags per piece and line, so some 10,000
     pieces fit in one Bordereau.  Reading stops with PES-XML-007 beyond it."""
 
+    def __post_init__(self) -> None:
+        for name, value in vars(self).items():
+            if type(value) is not int or value < 1:
+                raise ValueError(f"limit {name} must be a positive integer, not {value!r}")
+
     def with_(self, **changes: int) -> Limits:
         """A copy with some limits changed."""
         return replace(self, **changes)

@@ -116,3 +116,12 @@ def test_findings_outside_a_line_carry_no_line_id() -> None:
     report = pes_v2.validate(mutated.data)
     (found,) = [f for f in report.findings if f.rule == mutated.rule]
     assert found.piece is None and found.ligne is None
+
+
+@pytest.mark.parametrize("value", [0, -1, "5", 2.0, True, None])
+def test_a_limit_is_a_positive_integer(value: object) -> None:
+    with pytest.raises(ValueError, match="limit chunk_size must be a positive integer"):
+        pes_v2.Limits(chunk_size=value)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="limit max_depth"):
+        pes_v2.Limits().with_(max_depth=value)  # type: ignore[arg-type]
+    assert pes_v2.Limits().with_(max_depth=1).max_depth == 1
