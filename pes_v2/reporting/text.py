@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 
+from .. import rules
 from ..batch import FileOutcome
 from ..findings import Finding, Severity
 
@@ -28,7 +29,7 @@ _WORDS = {
         "pjs": "PJ",
         "summary": "{files} fichier(s) : {valid} valide(s), {invalid} invalide(s)",
         "accept": "Hélios accepterait ce flux.",
-        "not_run": "{count} contrôle(s) non exécuté(s) faute de fichier de contexte "
+        "not_run": "{count} contrôle(s) non exécuté(s), faute de leur clé de contexte "
         "(--context) : {rules}",
         "reject_flux": "Hélios rejetterait le flux entier ({reasons}).",
         "reject_parts": "Hélios rejetterait {parts} ({reasons}).",
@@ -56,7 +57,7 @@ _WORDS = {
         "pjs": "PJ",
         "summary": "{files} file(s): {valid} valid, {invalid} invalid",
         "accept": "Hélios would accept this flow.",
-        "not_run": "{count} check(s) not run for want of a context file (--context): {rules}",
+        "not_run": "{count} check(s) not run for want of their context key (--context): {rules}",
         "reject_flux": "Hélios would reject the whole flow ({reasons}).",
         "reject_parts": "Hélios would reject {parts} ({reasons}).",
         "bordereaux_list": "bordereau(x) {ids}",
@@ -189,23 +190,30 @@ def render_file_text(
         for finding in findings:
             out.extend(_finding_lines(finding, words, style, indent))
     if skipped:
-        out.append("  " + words["not_run"].format(count=len(skipped), rules=", ".join(skipped)))
+        rules = ", ".join(f"{rule_id} ({', '.join(keys)})" for rule_id, keys in skipped.items())
+        out.append("  " + words["not_run"].format(count=len(skipped), rules=rules))
     verdict = _prediction_line(outcome, words)
     if verdict:
         out.append(verdict)
     return "\n".join(out) + "\n"
 
 
-def _not_run(outcome: FileOutcome) -> list[str]:
-    """Rules that said once they did not run for want of a context file (shown on one line)."""
+def _not_run(outcome: FileOutcome) -> dict[str, tuple[str, ...]]:
+    """Rules that said once they did not run for want of context, with the context keys
+    they need (shown on one line)."""
     report = outcome.report
     if report is None:
-        return []
-    return [
-        f.rule
-        for f in report.findings
-        if f.severity is Severity.INFO and f.line is None and "--context" in f.message
-    ]
+        return {}
+    found: dict[str, tuple[str, ...]] = {}
+    for f in report.findings:
+        if f.severity is Severity.INFO and f.line is None and f.xpath is None:
+            try:
+                keys = rules.get(f.rule).context_keys
+            except KeyError:
+                continue
+            if keys:
+                found[f.rule] = keys
+    return found
 
 
 def render_summary_text(outcomes: Sequence[FileOutcome], *, lang: str = "fr") -> str:

@@ -111,6 +111,36 @@ def test_text_groups_by_bordereau_and_sums_up_by_rule(outcomes: list[FileOutcome
     assert f"✔ {outcomes[0].path}" not in english and "Findings by rule:" in english
 
 
+def test_text_folds_the_checks_not_run_into_one_line_with_their_keys(
+    tmp_path: Path,
+) -> None:
+    flow = tmp_path / "flux.xml"
+    flow.write_bytes(build_flow(FlowSpec(seed=3, depense=1, pieces=1, lines=1)))
+    without = render_text([validate_file(str(flow), schemas=EMBEDDED)], lang="en")
+    (line,) = [x for x in without.splitlines() if "not run" in x]
+    assert line == (
+        "  6 check(s) not run for want of their context key (--context): PES-HDR-006 (IdPost), "
+        "PES-HDR-007 (budgets), PES-HDR-008 (nomenclature), PES-DUP-006 (last_idbord), "
+        "PES-DUP-007 (last_idbord), PES-DUP-008 (sent_idunique)"
+    )
+    assert " info " not in without  # folded, not listed one by one
+    partial = validate_file(str(flow), schemas=EMBEDDED, context={"nomenclature": "M57"})
+    text = render_text([partial])
+    (line,) = [x for x in text.splitlines() if "non exécuté" in x]
+    assert line.startswith("  5 contrôle(s) non exécuté(s), faute de leur clé de contexte")
+    assert "PES-HDR-008" not in line and "PES-DUP-008 (sent_idunique)" in line
+    full = {
+        "IdPost": ["000000"],
+        "budgets": [{"CodCol": "0"}],
+        "last_idbord": {},
+        "sent_idunique": ["x"],
+        "nomenclature": "M57",
+    }
+    text = render_text([validate_file(str(flow), schemas=EMBEDDED, context=full)])
+    (line,) = [x for x in text.splitlines() if "non exécuté" in x]
+    assert line.endswith(": PES-DUP-006 (last_idbord), PES-DUP-007 (last_idbord)")
+
+
 def test_junit_one_suite_per_file_one_case_per_rule(outcomes: list[FileOutcome]) -> None:
     root = etree.fromstring(render_junit(outcomes).encode("utf-8"))
     assert root.tag == "testsuites"
