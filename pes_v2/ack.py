@@ -20,6 +20,7 @@ from lxml import etree
 
 from .errors import InputError
 from .findings import Finding, Severity
+from .prediction import bordereau_of, pj_of
 from .rules.registry import get
 
 if TYPE_CHECKING:
@@ -263,10 +264,34 @@ def _rejects(finding: Finding) -> str:
         return "flux"
 
 
-def _inside(finding: Finding, xpath: str) -> bool:
-    return finding.xpath is not None and (
-        finding.xpath == xpath or finding.xpath.startswith(xpath + "/")
-    )
+class _ErrorsByRecord:
+    """The errors that reject a bordereau or a PJ, grouped by the record they are in, in
+    one pass (each record then finds its own at once, whatever the number of records)."""
+
+    def __init__(self, errors: list[Finding]) -> None:
+        self._by_xpath: dict[tuple[str, str], list[tuple[int, Finding]]] = {}
+        self._by_id_bord: dict[str, list[tuple[int, Finding]]] = {}
+        for index, finding in enumerate(errors):
+            rejects = _rejects(finding)
+            if rejects == "bordereau":
+                if finding.xpath is not None:
+                    key = bordereau_of(finding.xpath)
+                    if key is not None:
+                        self._by_xpath.setdefault(("bordereau", key), []).append((index, finding))
+                elif finding.bordereau:
+                    self._by_id_bord.setdefault(finding.bordereau, []).append((index, finding))
+            elif rejects == "pj" and (key := pj_of(finding.xpath)) is not None:
+                self._by_xpath.setdefault(("pj", key), []).append((index, finding))
+
+    def of_bordereau(self, xpath: str, id_bord: str | None) -> list[Finding]:
+        """Its errors: inside it, or naming its IdBord without a place, in order."""
+        found = self._by_xpath.get(("bordereau", xpath), [])
+        if id_bord:
+            found = sorted(found + self._by_id_bord.get(id_bord, []), key=lambda item: item[0])
+        return [finding for _index, finding in found]
+
+    def of_pj(self, xpath: str) -> list[Finding]:
+        return [finding for _index, finding in self._by_xpath.get(("pj", xpath), [])]
 
 
 def build_acquit(outcome: FileOutcome, lang: str = "fr", today: str | None = None) -> bytes | None:
@@ -323,16 +348,9 @@ def build_acquit(outcome: FileOutcome, lang: str = "fr", today: str | None = Non
         flux_errors = [f for f in errors if _rejects(f) not in ("bordereau", "pj")]
         _add_errors(element, flux_errors or errors, lang)
     rejected_bordereaux = set(prediction.bordereaux_rejected)
+    by_record = _ErrorsByRecord(errors)
     for bordereau in bordereaux:
-        mine = [
-            f
-            for f in errors
-            if _rejects(f) == "bordereau"
-            and (
-                _inside(f, bordereau.xpath)
-                or (f.xpath is None and f.bordereau and f.bordereau == bordereau.id_bord)
-            )
-        ]
+        mine = by_record.of_bordereau(bordereau.xpath, bordereau.id_bord)
         rejected = (
             prediction.flux_rejected
             or bool(mine)
@@ -370,7 +388,7 @@ def build_acquit(outcome: FileOutcome, lang: str = "fr", today: str | None = Non
                 _add_errors(line_detail, on_line, lang)
     rejected_pjs = set(prediction.pjs_rejected)
     for pj in pjs:
-        mine = [f for f in errors if _rejects(f) == "pj" and _inside(f, pj.xpath)]
+        mine = by_record.of_pj(pj.xpath)
         rejected = prediction.flux_rejected or bool(mine) or pj.xpath in rejected_pjs
         element = etree.SubElement(acquit, "ElementACQUIT")
         _sub(element, "DomaineAck", "4")

@@ -14,6 +14,18 @@ _PJ_STEP = re.compile(r"^(.*?/PES_PJ\[\d+\]/PJ\[\d+\])")
 _BORDEREAU_STEP = re.compile(r"^(.*?/Bordereau\[\d+\])")
 
 
+def bordereau_of(xpath: str | None) -> str | None:
+    """The XPath of the bordereau ``xpath`` is in (or is), None when it is in none."""
+    match = _BORDEREAU_STEP.match(xpath or "")
+    return match.group(1) if match else None
+
+
+def pj_of(xpath: str | None) -> str | None:
+    """The XPath of the PES_PJ/PJ ``xpath`` is in (or is), None when it is in none."""
+    match = _PJ_STEP.match(xpath or "")
+    return match.group(1) if match else None
+
+
 @dataclass(frozen=True)
 class Prediction:
     """The likely acknowledgment: the whole flow rejected, or some bordereaux and PJ."""
@@ -55,20 +67,18 @@ def predict(findings: Iterable[Finding]) -> Prediction:
             rejects = "flux"
         if finding.ack:
             reasons[finding.ack] = None
-        xpath = finding.xpath or ""
         if rejects == "bordereau":
-            match = _BORDEREAU_STEP.match(xpath)
-            key = finding.bordereau or (match.group(1) if match else None)
+            key = finding.bordereau or bordereau_of(finding.xpath)
             if key is None:
                 flux = True
             else:
                 bordereaux[key] = None
         elif rejects == "pj":
-            match = _PJ_STEP.match(xpath)
-            if match is None:
+            key = pj_of(finding.xpath)
+            if key is None:
                 flux = True
             else:
-                pjs[match.group(1)] = None
+                pjs[key] = None
         elif rejects != "none":
             flux = True
     return Prediction(flux, tuple(bordereaux), tuple(pjs), tuple(reasons))

@@ -378,3 +378,43 @@ def test_a_line_level_finding_names_its_line_and_the_acquit_details_it(
 
 def _ns(data: bytes) -> str:
     return etree.QName(etree.fromstring(data)).namespace or ""
+
+
+def test_acquit_groups_errors_by_record_in_one_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every bordereau and PJ with an error of its own: each element of the acquit gets its
+    # own, and each error's rejection scope is looked up once, not once per record.
+    from pes_v2 import ack
+
+    data = build_flow(FlowSpec(seed=8, depense=12, recette=0, pieces=1, lines=1, pj=6))
+    data = re.sub(rb'<MtBordHT V="', b'<MtBordHT V="9', data)  # PES-TOT-001, per bordereau
+    data = re.sub(rb'<IdUnique V="[^"]*"', b'<IdUnique V="SAME"', data)  # PES-DUP-004, per PJ
+    path = tmp_path / "flux.xml"
+    path.write_bytes(data)
+    outcome = validate_file(str(path), schemas=EMBEDDED)
+    errors = outcome.report.errors if outcome.report else ()
+    assert {f.rule for f in errors} >= {"PES-TOT-001", "PES-DUP-004"}
+    looked_up: list[str] = []
+    real = ack._rejects
+    monkeypatch.setattr(ack, "_rejects", lambda f: looked_up.append(f.rule) or real(f))
+    root = etree.fromstring(ack.build_acquit(outcome, today="2026-01-01") or b"")
+    assert len(looked_up) <= len(errors)
+    elements = root.findall("ACQUIT/ElementACQUIT")
+
+    def v(element: Any, tag: str) -> str:
+        return str(element.find(tag).get("V"))
+
+    def labels(element: Any, rule: str) -> list[str]:
+        return [x.get("V") for x in element.iter("LibelleAnoAck") if x.get("V").startswith(rule)]
+
+    bordereaux = [e for e in elements if v(e, "DomaineAck") == "5"]
+    pjs = [e for e in elements if v(e, "DomaineAck") == "4"]
+    assert len(bordereaux) == 12 and len(pjs) == 6
+    for element in bordereaux:  # each rejected for its own total, not its neighbours'
+        assert v(element, "EtatAck") == "0"
+        assert len(labels(element, "PES-TOT-001")) == 1
+    duplicates = [f for f in errors if f.rule == "PES-DUP-004"]
+    flagged = [e for e in pjs if labels(e, "PES-DUP-004")]
+    assert len(flagged) == len(duplicates) == 5  # the second PJ on: one each
+    assert all(len(labels(e, "PES-DUP-004")) == 1 and v(e, "EtatAck") == "0" for e in flagged)
