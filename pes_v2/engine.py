@@ -15,6 +15,7 @@ from .context import gives
 from .findings import Finding, FlowSummary, Report, Severity
 from .flowfacts import BordereauFacts, PjFacts
 from .limits import DEFAULT_LIMITS, Limits
+from .prediction import Predictor
 from .records import FlowFacts, Record, relative_xpath, value_of
 from .rules import structure as S
 from .rules.registry import Rule, checks_on
@@ -350,6 +351,10 @@ class Validation:
             lang=options.lang,
         )
         self.findings: list[Finding] = []
+        self.predictor = Predictor()
+        self._per_rule: dict[str, int] = {}
+        self.unlisted: dict[str, int] = {}
+        """Findings not listed, by rule (see :meth:`_listed`)."""
 
     def _schema_for(self, root: str) -> Any:
         return self._validating(self.bundle.schema_for(root))
@@ -364,20 +369,36 @@ class Validation:
 
     def __iter__(self) -> Iterator[Finding]:
         lang = self.options.lang
-        for finding in self.reader.read(self.handler):
-            self.findings.append(finding)
-            yield finding
         result = self.reader.result
-        for error in result.schema_errors or ():
-            finding = schema_finding(error, lang)
-            self.findings.append(finding)
-            yield finding
+        yield from self._listed(self.reader.read(self.handler))
+        schema = (schema_finding(error, lang) for error in result.schema_errors or ())
+        yield from self._listed(schema)
+        closing = []
         if result.schema_errors_dropped:
-            finding = dropped_finding(result.schema_errors_dropped, lang)
+            closing.append(dropped_finding(result.schema_errors_dropped, lang))
+        if result.size > self.options.limits.helios_max_bytes:
+            closing.append(S.TOO_LARGE.finding(lang, size=result.size))
+        yield from self._listed(closing)
+        limit = self.options.limits.max_findings_per_rule
+        for rule_id, count in sorted(self.unlisted.items()):
+            finding = S.FINDINGS_NOT_LISTED.finding(lang, rule=rule_id, count=count, limit=limit)
             self.findings.append(finding)
             yield finding
-        if result.size > self.options.limits.helios_max_bytes:
-            finding = S.TOO_LARGE.finding(lang, size=result.size)
+
+    def _listed(self, findings: Iterable[Finding]) -> Iterator[Finding]:
+        """The findings to list: every one counts in the prediction, but beyond
+        ``max_findings_per_rule`` of one rule (XSD errors have their own bound) they are only
+        counted, in :attr:`unlisted`."""
+        limit = self.options.limits.max_findings_per_rule
+        listed, unlisted = self._per_rule, self.unlisted
+        for finding in findings:
+            self.predictor.add(finding)
+            rule_id = finding.rule
+            if not rule_id.startswith("PES-XSD-"):
+                seen = listed[rule_id] = listed.get(rule_id, 0) + 1
+                if seen > limit:
+                    unlisted[rule_id] = unlisted.get(rule_id, 0) + 1
+                    continue
             self.findings.append(finding)
             yield finding
 
@@ -420,4 +441,5 @@ class Validation:
             path=path,
             lang=self.options.lang,
             signatures=signatures,
+            predicted=self.predictor.result(),
         )

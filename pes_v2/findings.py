@@ -159,6 +159,9 @@ class Report:
     lang: str = "fr"
     signatures: tuple[Any, ...] = ()
     """One :class:`pes_v2.signatures.status.SignatureStatus` per ds:Signature, in order."""
+    predicted: Prediction | None = None
+    """The prediction from every finding, listed or not (see ``Limits.max_findings_per_rule``);
+    None: from the findings listed."""
 
     @property
     def valid(self) -> bool:
@@ -180,6 +183,8 @@ class Report:
     @property
     def prediction(self) -> Prediction:
         """What Hélios would likely do: reject the flow, or some bordereaux and PJ."""
+        if self.predicted is not None:
+            return self.predicted
         from .prediction import predict
 
         return predict(self.findings)

@@ -52,33 +52,49 @@ class Prediction:
         }
 
 
-def predict(findings: Iterable[Finding]) -> Prediction:
-    """Apply each error's rejection scope (flux, bordereau or PJ) as its rule declares it."""
-    flux = False
-    bordereaux: dict[str, None] = {}
-    pjs: dict[str, None] = {}
-    reasons: dict[str, None] = {}
-    for finding in findings:
+class Predictor:
+    """The prediction built one finding at a time (memory: the rejected records only)."""
+
+    def __init__(self) -> None:
+        self._flux = False
+        self._bordereaux: dict[str, None] = {}
+        self._pjs: dict[str, None] = {}
+        self._reasons: dict[str, None] = {}
+
+    def add(self, finding: Finding) -> None:
+        """Apply the error's rejection scope (flux, bordereau or PJ) as its rule declares it."""
         if finding.severity is not Severity.ERROR:
-            continue
+            return
         try:
             rejects = get(finding.rule).rejects
         except KeyError:
             rejects = "flux"
         if finding.ack:
-            reasons[finding.ack] = None
+            self._reasons[finding.ack] = None
         if rejects == "bordereau":
             key = finding.bordereau or bordereau_of(finding.xpath)
             if key is None:
-                flux = True
+                self._flux = True
             else:
-                bordereaux[key] = None
+                self._bordereaux[key] = None
         elif rejects == "pj":
             key = pj_of(finding.xpath)
             if key is None:
-                flux = True
+                self._flux = True
             else:
-                pjs[key] = None
+                self._pjs[key] = None
         elif rejects != "none":
-            flux = True
-    return Prediction(flux, tuple(bordereaux), tuple(pjs), tuple(reasons))
+            self._flux = True
+
+    def result(self) -> Prediction:
+        return Prediction(
+            self._flux, tuple(self._bordereaux), tuple(self._pjs), tuple(self._reasons)
+        )
+
+
+def predict(findings: Iterable[Finding]) -> Prediction:
+    """The prediction of these findings (see :class:`Predictor`)."""
+    predictor = Predictor()
+    for finding in findings:
+        predictor.add(finding)
+    return predictor.result()

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 import pes_v2
 from pes_v2.batch import FileOutcome
@@ -125,3 +126,43 @@ def test_a_limit_is_a_positive_integer(value: object) -> None:
     with pytest.raises(ValueError, match="limit max_depth"):
         pes_v2.Limits().with_(max_depth=value)  # type: ignore[arg-type]
     assert pes_v2.Limits().with_(max_depth=1).max_depth == 1
+
+
+def test_findings_beyond_the_limit_of_their_rule_are_counted_and_still_predicted(
+    tmp_path: Path,
+) -> None:
+    import re
+
+    from pes_v2.batch import validate_file
+    from pes_v2.reporting import render_acquit
+
+    data = build_flow(FlowSpec(seed=6, depense=9, recette=0, pieces=1, lines=1))
+    data = re.sub(rb'<MtBordHT V="', b'<MtBordHT V="9', data)  # PES-TOT-001 on each bordereau
+    whole = pes_v2.validate(data, schemas="embedded", lang="en")
+    limits = pes_v2.Limits(max_findings_per_rule=3)
+    capped = pes_v2.validate(data, schemas="embedded", lang="en", limits=limits)
+    totals = [f for f in whole.findings if f.rule == "PES-TOT-001"]
+    assert len(totals) == 9
+    assert [f for f in capped.findings if f.rule == "PES-TOT-001"] == totals[:3]
+    (note,) = [f for f in capped.findings if f.rule == "PES-LIM-001"]
+    assert note.severity is pes_v2.Severity.INFO and note.xpath is None
+    assert note.message.startswith("PES-TOT-001: 6 more finding(s) of this rule not listed")
+    # Every finding still counts in the prediction.
+    assert not whole.prediction.flux_rejected
+    assert capped.prediction == whole.prediction
+    assert len(capped.prediction.bordereaux_rejected) == 9
+    assert not capped.valid
+    # The streaming API yields what the report lists.
+    streamed = list(pes_v2.iter_findings(data, schemas="embedded", lang="en", limits=limits))
+    assert sorted(map(repr, streamed)) == sorted(map(repr, capped.findings))
+    # The acquit rejects all nine bordereaux, listed or not.
+    path = tmp_path / "flux.xml"
+    path.write_bytes(data)
+    outcome = validate_file(str(path), schemas=pes_v2.SchemaBundle.embedded(), limits=limits)
+    acquit = etree.fromstring(render_acquit(outcome) or b"")
+    states = [e.find("EtatAck").get("V") for e in acquit.iter("ElementACQUIT")]
+    assert states == ["0"] * 9
+    # XSD errors keep their own bound (max_schema_errors).
+    broken = data.replace(b'<DteBordEm V="', b'<DteBordEm V="x', 5)
+    xsd = pes_v2.validate(broken, schemas="embedded", limits=limits).findings
+    assert len([f for f in xsd if f.rule.startswith("PES-XSD-")]) == 5

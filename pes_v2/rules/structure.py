@@ -166,6 +166,21 @@ NOT_CHECKED_BY_EMBEDDED = declare(
     rejects="none",
     source="pes-v2",
 )
+FINDINGS_NOT_LISTED = declare(
+    "PES-LIM-001",
+    title=("Constats non listés", "Findings not listed"),
+    message=(
+        "{rule} : {count} autre(s) constat(s) de cette règle non listé(s), au-delà de {limit} "
+        "(--limit max_findings_per_rule) ; ils comptent dans la prédiction.",
+        "{rule}: {count} more finding(s) of this rule not listed, beyond {limit} "
+        "(--limit max_findings_per_rule); they count in the prediction.",
+    ),
+    severity=INFO,
+    scope=Scope.FLUX,
+    ack=None,
+    rejects="none",
+    source="pes-v2 (reporting limit)",
+)
 NO_SCHEMA_FOR_ROOT = declare(
     "PES-SCH-002",
     title=("Pas de schéma pour cette racine", "No schema for this root"),
