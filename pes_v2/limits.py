@@ -36,6 +36,11 @@ class Limits:
     the streaming pass cannot compute it. Above it the signature is still verified, but its
     digest is not recomputed (PES-SIG-120, INDETERMINATE). A tree costs about ten times
     the file in memory."""
+    max_records: int = 1_000_000
+    """Records (bordereaux, PJ, headers…) read at most; reading stops with PES-XML-007 beyond.
+    Each costs the rules and a summary line of the report (25-100 µs, 150-300 bytes): a
+    100 MB flow of 20 million empty ``<PJ/>`` would otherwise take half an hour and gigabytes.
+    A real flow under Hélios's 100 Mo holds well under 200,000 (a PJ takes some 300 bytes)."""
     max_findings_per_rule: int = 1000
     """Findings of one business or reading rule listed per file; the rest are counted in one
     ``info`` finding (PES-LIM-001) per rule, and still count in the prediction.  XSD errors

@@ -816,6 +816,7 @@ class Reader:
         error: etree.XMLSyntaxError | None = None
         guard = _MarkupGuard(limits)
         tags = 0
+        records = 0
         for index, (chunk, items) in enumerate(fed_chunks()):
             first_line = lines
             lines += chunk.count(b"\n")
@@ -876,6 +877,20 @@ class Reader:
                         queue.append(
                             S.TOO_DEEP.finding(
                                 lang, line=line_in_flow(deep[0], offset), limit=limits.max_depth
+                            )
+                        )
+                        stopped = result.fatal = True
+                        break
+                    records += depth > 1
+                    if records > limits.max_records:
+                        queue.append(
+                            S.LIMIT_EXCEEDED.finding(
+                                lang,
+                                line=element.sourceline,
+                                reason=f"plus de {limits.max_records} enregistrements "
+                                "(bordereaux, PJ…)"
+                                if lang == "fr"
+                                else f"more than {limits.max_records} records (bordereaux, PJ…)",
                             )
                         )
                         stopped = result.fatal = True

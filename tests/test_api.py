@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -131,8 +132,6 @@ def test_a_limit_is_a_positive_integer(value: object) -> None:
 def test_findings_beyond_the_limit_of_their_rule_are_counted_and_still_predicted(
     tmp_path: Path,
 ) -> None:
-    import re
-
     from pes_v2.batch import validate_file
     from pes_v2.reporting import render_acquit
 
@@ -166,3 +165,18 @@ def test_findings_beyond_the_limit_of_their_rule_are_counted_and_still_predicted
     broken = data.replace(b'<DteBordEm V="', b'<DteBordEm V="x', 5)
     xsd = pes_v2.validate(broken, schemas="embedded", limits=limits).findings
     assert len([f for f in xsd if f.rule.startswith("PES-XSD-")]) == 5
+
+
+def test_reading_stops_past_the_most_records_a_flow_may_hold() -> None:
+    data = build_flow(FlowSpec(seed=2, depense=6, recette=0, pieces=1, lines=1, pj=3))
+    bordereaux = [m.start() for m in re.finditer(rb"<Bordereau[ >]", data)]
+    # Enveloppe, EnTetePES and EnTeteDepense end first: the sixth record is Bordereau 3.
+    five = pes_v2.Limits(max_records=5)
+    report = pes_v2.validate(data, schemas="embedded", lang="en", limits=five)
+    (stop,) = [f for f in report.findings if f.severity is pes_v2.Severity.ERROR]
+    assert stop.rule == "PES-XML-007" and "more than 5 records" in stop.message
+    assert stop.line == data.count(b"\n", 0, bordereaux[2]) + 1
+    assert not report.flow.complete and report.flow.bordereaux == 2
+    whole = pes_v2.validate(data, schemas="embedded", limits=pes_v2.Limits(max_records=15))
+    assert whole.valid and whole.flow.bordereaux == 6 and whole.flow.pjs == 3
+    assert not pes_v2.validate(data, schemas="embedded", limits=pes_v2.Limits(max_records=14)).valid

@@ -418,3 +418,11 @@ def test_hostile_records_are_refused_the_same_way(monkeypatch: pytest.MonkeyPatc
     items = _split(crowded, [997], BASE.index(b">", BASE.index(b"<n:PES_Aller")) + 1)
     assert _joined(items) == crowded
     assert not any(isinstance(item, Fragment) and b"<x/>" in item.data for item in items)
+
+
+@pytest.mark.parametrize("most", [3, 6, 9])
+def test_reading_stops_at_the_same_record_either_way(most: int) -> None:
+    limits = DEFAULT_LIMITS.with_(max_records=most)
+    assert _same(BASE, limits=limits) >= 1  # some records were parsed apart before the stop
+    report, _ = _report(BASE, apart=True, limits=limits)
+    assert "PES-XML-007" in {f.rule for f in report.findings}
