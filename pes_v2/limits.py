@@ -39,7 +39,7 @@ class Limits:
     max_records: int = 1_000_000
     """Records (bordereaux, PJ, headers…) read at most; reading stops with PES-XML-007 beyond.
     Each costs the rules and a summary line of the report (25-100 µs, 150-300 bytes): a
-    100 MB flow of 20 million empty ``<PJ/>`` would otherwise take half an hour and gigabytes.
+    100 MB flow of 20 million empty ``<PJ/>`` would otherwise take some twenty minutes and 6 GB.
     A real flow under Hélios's 100 Mo holds well under 200,000 (a PJ takes some 300 bytes)."""
     max_findings_per_rule: int = 1000
     """Findings of one business or reading rule listed per file; the rest are counted in one
