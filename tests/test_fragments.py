@@ -268,6 +268,25 @@ def test_lines_beyond_65535_are_exact_in_bordereaux_parsed_apart() -> None:
         assert facts.line == result.data.count(b"\n", 0, start) + 1 > 65_535
 
 
+def test_a_small_flow_of_more_than_65535_lines_has_every_record_parsed_apart() -> None:
+    # Under FRAGMENT_MIN_BYTES, with records under MIN_FRAGMENT_BYTES: the line count the
+    # signature scan makes is what turns the records parsed apart on, all of them.
+    flow = build_flow(FlowSpec(seed=6, depense=0, recette=3, pieces=1, lines=1, pj=2))
+    assert len(flow) < fragments.MIN_FRAGMENT_BYTES * 3
+    padded = flow.replace(b"<PES_RecetteAller>", b"<PES_RecetteAller>" + b"\n" * 70_000, 1)
+    assert len(padded) < xmlio.FRAGMENT_MIN_BYTES
+    result = mutate(padded, "iban.bad_checksum", seed=1)
+    validation = Validation(result.data, Options(bundle=pes_v2.SchemaBundle.embedded()))
+    found = [f for f in validation if f.rule == result.rule]
+    assert validation.reader.result.parsed_apart == 3 + 2
+    (finding,) = found
+    position = result.data.index(f'V="{finding.value}"'.encode())
+    assert finding.line == result.data.count(b"\n", 0, position) + 1 > 65_535
+    short = Validation(mutate(flow, "iban.bad_checksum", seed=1).data, Options())
+    assert [f.line for f in short if f.rule == result.rule]
+    assert short.reader.result.parsed_apart == 0  # a small flow of few lines: as it was
+
+
 def _nth(data: bytes, needle: bytes, n: int) -> int:
     position = -1
     for _ in range(n):
