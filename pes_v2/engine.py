@@ -137,7 +137,7 @@ class _FlowHandler:
                 self.pending.append(
                     S.NOT_CHECKED_BY_EMBEDDED.finding(
                         self.options.lang,
-                        line=element.sourceline,
+                        line=line_in_flow(element, 0),
                         xpath=self.xpath,
                         element=local,
                     )

@@ -902,7 +902,7 @@ class Reader:
                         queue.append(
                             S.LIMIT_EXCEEDED.finding(
                                 lang,
-                                line=element.sourceline,
+                                line=line_in_flow(element, 0),
                                 reason=f"plus de {limits.max_records} enregistrements "
                                 "(bordereaux, PJ…)"
                                 if lang == "fr"
@@ -1240,7 +1240,35 @@ def line_in_flow(element: Element, offset: int) -> int | None:
     """The line ``element`` starts on in the flow, ``offset`` being what its tree's line
     numbers are short of (0, or where a record parsed on its own starts, less one)."""
     line: int | None = element.sourceline
-    return None if line is None else line + offset
+    if line is None:
+        return None
+    if line >= _MAX_NODE_LINE:
+        line = _big_line(element, line)
+    return line + offset
+
+
+def _big_line(element: Element, reported: int, depth: int = 0) -> int:
+    """The line of an element past line 65,535, from what lxml reports for it.
+
+    libxml2 then stores 65535 in the element and gives, when asked, the line of a neighbour:
+    its first child, else its next sibling, else its previous one (up to five levels), a text
+    node saying the line it *ends* on. So an element followed by ``"\n  "`` was said to be a
+    line further than it is. This undoes that step; with no text around (whitespace dropped),
+    there is nothing to read the line from, and 65535 stays."""
+    if depth >= 4:
+        return reported
+    text: str | None = element.text
+    if text is not None:
+        return reported - text.count("\n")
+    if len(element):
+        return _big_line(element[0], reported, depth + 1)
+    tail: str | None = element.tail
+    if tail is not None:
+        return reported - tail.count("\n")
+    following = element.getnext()
+    if following is not None:
+        return _big_line(following, reported, depth + 1)
+    return reported  # the previous text ends where the element starts
 
 
 def _root_tag(data: bytes, start: int) -> tuple[bytes, bytes, int] | None:

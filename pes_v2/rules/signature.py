@@ -415,7 +415,7 @@ def _verify(
     statuses(facts).append(
         SignatureStatus(
             xpath=record.xpath_of(streamed),
-            line=streamed.sourceline,
+            line=record.line_of(streamed),
             target="flux" if glob else "bordereau",
             bordereau=record.bordereau,
             indication=indication,
