@@ -475,30 +475,61 @@ def step_name(element: Element, root_namespace: str | None = None) -> str:
     return f"{prefix}:{qname.localname}"
 
 
+_Step = tuple[str, int, Any]
+"""An element's place while events stream by: its step name, its position among its
+siblings of that name (0 for the root), and its parent's place (None for the root)."""
+
+
 class _PathTracker:
-    """XPath of the current element while events stream by (second pass only)."""
+    """Where the current element is while events stream by (second pass only).
+
+    Places are linked tuples, turned into an XPath only for the few elements an error names
+    (:func:`_xpath_of`): building each element's path string as it streamed by cost most of
+    the second read."""
 
     def __init__(self, root_namespace: str | None) -> None:
         self.root_namespace = root_namespace
-        self.steps: list[str] = []
+        self.place: _Step | None = None
         self.counters: list[dict[str, int]] = [{}]
+        self._names: dict[str, str] = {}
+        """Step names by Clark tag, for the namespaces whose prefix does not vary."""
 
-    def start(self, element: Element) -> str:
-        name = step_name(element, self.root_namespace)
-        if self.steps:
-            counter = self.counters[-1]
-            counter[name] = counter.get(name, 0) + 1
-            self.steps.append(f"{name}[{counter[name]}]")
+    def start(self, element: Element) -> _Step:
+        tag = element.tag
+        name = self._names.get(tag)
+        if name is None:
+            name = step_name(element, self.root_namespace)
+            namespace = tag[1 : tag.find("}")] if tag[:1] == "{" else None
+            if namespace is None or namespace == self.root_namespace or namespace in NS_PREFIXES:
+                self._names[tag] = name
+        if self.place is None:
+            place: _Step = (name, 0, None)
         else:
-            self.steps.append(name)
+            counter = self.counters[-1]
+            position = counter[name] = counter.get(name, 0) + 1
+            place = (name, position, self.place)
+        self.place = place
         self.counters.append({})
-        return "/" + "/".join(self.steps)
+        return place
 
-    def end(self) -> str:
-        path = "/" + "/".join(self.steps)
-        self.steps.pop()
+    def end(self) -> _Step:
+        place = self.place
+        assert place is not None  # an end event follows its start
+        self.place = place[2]
         self.counters.pop()
-        return path
+        return place
+
+    @property
+    def depth(self) -> int:
+        return len(self.counters) - 1
+
+
+def _xpath_of(place: _Step | None) -> str | None:
+    steps: list[str] = []
+    while place is not None:
+        name, position, place = place
+        steps.append(f"{name}[{position}]" if position else name)
+    return "/" + "/".join(reversed(steps)) if steps else None
 
 
 def _split_tags(chunk: bytes) -> Iterator[bytes]:
@@ -524,17 +555,20 @@ def _locate_schema_errors(
     """Second read: feed the flagged chunks one tag at a time to locate each error."""
     parser = _make_parser(schema)
     tracker = _PathTracker(root_namespace)
-    recent: deque[tuple[bool, str, int | None, str]] = deque(maxlen=512)
+    recent: deque[tuple[bool, str, int | None, _Step]] = deque(maxlen=512)
     located: list[SchemaError] = []
     seen = 0
 
     def drain() -> None:
+        start, end, remember = tracker.start, tracker.end, recent.append
         for event, element in parser.read_events():
-            local = etree.QName(element).localname
+            tag = element.tag
+            local = tag[tag.find("}") + 1 :]
             if event == "start":
-                recent.append((False, local, element.sourceline, tracker.start(element)))
-            else:
-                recent.append((True, local, element.sourceline, tracker.end()))
+                remember((False, local, element.sourceline, start(element)))
+                continue
+            remember((True, local, element.sourceline, end()))
+            if tracker.depth < RECORD_DEPTH:  # a record and what came before it: freed
                 element.clear()
                 parent = element.getparent()
                 if parent is not None:
@@ -544,14 +578,16 @@ def _locate_schema_errors(
     def collect() -> None:
         nonlocal seen
         log = parser.feed_error_log
-        for entry in list(log)[seen:]:
+        count = len(log)
+        for index in range(seen, count):
+            entry = log[index]
             if entry.domain != etree.ErrorDomains.SCHEMASV or len(located) >= limit:
                 continue
             element = _error_element(entry.message)
             at_end = _error_at_end(entry.message)
             line, xpath = _match_recent(recent, element, at_end)
             located.append(SchemaError(entry.message, entry.type_name, element, line, xpath))
-        seen = len(log)
+        seen = count
 
     last_window = max(windows, default=-1)
     try:
@@ -573,16 +609,16 @@ def _locate_schema_errors(
 
 
 def _match_recent(
-    recent: deque[tuple[bool, str, int | None, str]], element: str, at_end: bool
+    recent: deque[tuple[bool, str, int | None, _Step]], element: str, at_end: bool
 ) -> tuple[int | None, str | None]:
     fallback: tuple[int | None, str | None] = (None, None)
-    for is_end, local, line, xpath in reversed(recent):
+    for is_end, local, line, place in reversed(recent):
         if local != element:
             continue
         if is_end == at_end:
-            return line, xpath
+            return line, _xpath_of(place)
         if fallback == (None, None):
-            fallback = (line, xpath)
+            fallback = (line, _xpath_of(place))
     return fallback
 
 
