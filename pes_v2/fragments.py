@@ -235,6 +235,11 @@ class Splitter:
         self._off = False
         """True once the rest of the flow goes as it is."""
 
+    @property
+    def cutting(self) -> bool:
+        """True while a record is being cut: its end has not been fed yet."""
+        return self._parts is not None
+
     def feed(self, chunk: bytes) -> list[Item]:
         """What to feed the event parser for ``chunk``, in order (bytes next to each other
         joined into one)."""
