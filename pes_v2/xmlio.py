@@ -1118,9 +1118,11 @@ class Reader:
     ) -> list[SchemaError]:
         limit = self.limits.max_schema_errors
         if handle.reopen is not None and schema is not None:
-            # Records outside the flagged chunks as placeholders first; should that not
-            # find every error (it always has), every element is read.
-            for skip in dict.fromkeys((self._records_from, None)):
+            # Records outside the flagged chunks as placeholders first, in a well-formed
+            # flow; should that not find every error, every element is read. (Past a
+            # well-formedness error the two reads guess differently where errors are.)
+            first = None if self.result.fatal else self._records_from
+            for skip in dict.fromkeys((first, None)):
                 try:
                     stream = handle.reopen()
                 except OSError:

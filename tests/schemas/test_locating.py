@@ -117,3 +117,22 @@ def test_placeholders_stand_for_the_records_away_from_the_errors(
     assert error.xpath and error.xpath.endswith("/Bordereau[30]/BlocBordereau[1]/DteBordEm[1]")
     assert error.line == broken.count(b"\n", 0, last) + 1
     assert len(stood) >= 28  # every bordereau but the flagged one(s) stood in for
+
+
+@pytest.mark.parametrize("chunk_size", [900, 921, 1166, 1194, 1 << 16])
+def test_text_where_none_belongs_is_located_at_its_own_element(chunk_size: int) -> None:
+    # libxml2 reports such text when the element ends. Each record holding an error is fed
+    # one tag at a time as a whole, so the end is matched to its own element even beside a
+    # chunk's edge: with only the flagged chunks fed by tags, these chunk sizes had an
+    # earlier CpteBancaire named for 1 to 3 of the insertions each (21 of 1,798 over chunk
+    # sizes 900 to 1,300).
+    limits = DEFAULT_LIMITS.with_(chunk_size=chunk_size)
+    ends = [i for i in range(len(BASE)) if BASE.startswith(b"</CpteBancaire>", i)]
+    assert len(ends) >= 6
+    for end in ends:
+        data = BASE[:end] + b"a" + BASE[end:]
+        report = pes_v2.validate(data, schemas="embedded", limits=limits)
+        (error,) = [f for f in report.findings if f.rule.startswith("PES-XSD-")]
+        start = data.rindex(b"<CpteBancaire>", 0, end)
+        assert error.line == data.count(b"\n", 0, start) + 1
+        assert error.xpath and error.xpath.endswith("/CpteBancaire[1]")
