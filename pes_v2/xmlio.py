@@ -609,8 +609,8 @@ def _locate_schema_errors(
 
     last_window = max(windows, default=-1)
     splitter = None if skip is None else Splitter(skip, lambda _data: None, min_bytes=0)
-    window_lines: list[tuple[int, int]] = []
-    """The lines each flagged chunk read so far spans."""
+    window_lines: deque[tuple[int, int]] = deque()
+    """The lines the flagged chunks read so far span, those a record may still share."""
     lines = 1
     try:
         for index, chunk in enumerate(_chunks(stream, chunk_size)):
@@ -629,8 +629,11 @@ def _locate_schema_errors(
                 if isinstance(item, bytes):
                     feed(_split_tags(item) if flagged else (item,))
                     continue
-                span = (item.line, item.line + item.newlines)
-                if any(a <= span[1] and span[0] <= b for a, b in window_lines):
+                # Records come in line order: a flagged chunk ending before this one starts
+                # shares no line with it nor with any record after it.
+                while window_lines and window_lines[0][1] < item.line:
+                    window_lines.popleft()
+                if window_lines and window_lines[0][0] <= item.line + item.newlines:
                     feed(_split_tags(item.data))
                 else:
                     feed((item.placeholder(),))
@@ -859,19 +862,19 @@ class Reader:
         splitter: Splitter | None = None
         fragments: FragmentParser | None = None
         if (
-            not keep_blank_text
+            root_tag is not None
+            and self._records_from is not None
+            and not keep_blank_text
             and schema is None
             and root is not None
             and etree.QName(root).localname == "PES_Aller"
-            and prolog.encoding in ENCODINGS
-            and not prolog_findings
             and ((handle.size or 0) >= FRAGMENT_MIN_BYTES or many_lines)
             and os.environ.get("PES_V2_FRAGMENTS", "1") != "0"
         ):
-            tag = root_tag
-            if tag is not None:
-                fragments = self._fragments = FragmentParser(*tag[:2], prolog.encoding)
-                splitter = Splitter(tag[2], fragments.submit, min_bytes=0 if many_lines else None)
+            fragments = self._fragments = FragmentParser(*root_tag[:2], prolog.encoding)
+            splitter = Splitter(
+                self._records_from, fragments.submit, min_bytes=0 if many_lines else None
+            )
         cut_out: dict[int, _StandIn] = {}
         """Records parsed on their own and fed as placeholders, by number."""
         seen_log = 0
