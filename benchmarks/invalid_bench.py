@@ -10,16 +10,13 @@ the cases taking turns.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from read_bench import flow_of
+from read_bench import flow_arguments
 from run import PES_V2, compile_bytecode, measure_round_robin, paired_ratio
-
-from pes_v2.bundles import resolve_bundle
 
 NEEDLE = b'<DteBordEm V="'
 
@@ -35,14 +32,8 @@ def invalid_copy(path: Path) -> Path:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mb", type=int, default=100)
-    parser.add_argument("--schemas", default="embedded")
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
-    path = flow_of(args.mb)
+    args, path, bundle = flow_arguments(__doc__.splitlines()[0], runs=3)
     broken = invalid_copy(path)
-    bundle = resolve_bundle(args.schemas)  # fails early on an unusable bundle
     py = sys.executable
     commands = {
         "valid": [py, "-c", PES_V2, str(path), args.schemas, "full"],

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / ".cache"
@@ -30,6 +31,19 @@ wall = time.perf_counter() - started
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(wall, rss, report.valid, len(report.findings), report.flow.bordereaux)
 """
+
+
+def flow_arguments(description: str, runs: int) -> tuple[argparse.Namespace, Path, Any]:
+    """``--mb``, ``--schemas`` and ``--runs`` read from the command line, with the cached flow
+    of that size and the bundle resolved (failing early when it is unusable)."""
+    from pes_v2.bundles import resolve_bundle
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--mb", type=int, default=100)
+    parser.add_argument("--schemas", default="embedded")
+    parser.add_argument("--runs", type=int, default=runs)
+    args = parser.parse_args()
+    return args, flow_of(args.mb), resolve_bundle(args.schemas)
 
 
 def flow_of(megabytes: int) -> Path:

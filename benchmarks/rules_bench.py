@@ -12,26 +12,17 @@ cache of an earlier run helps), the cases taking turns; ratios are paired per tu
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from read_bench import flow_of
+from read_bench import flow_arguments
 from run import PES_V2, compile_bytecode, measure_round_robin, paired_ratio
-
-from pes_v2.bundles import resolve_bundle
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mb", type=int, default=100)
-    parser.add_argument("--schemas", default="embedded")
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
-    path = flow_of(args.mb)
-    bundle = resolve_bundle(args.schemas)  # fails early on an unusable bundle
+    args, path, bundle = flow_arguments(__doc__.splitlines()[0], runs=5)
     py = sys.executable
     validate = [py, "-c", PES_V2, str(path), args.schemas]
     commands = {
