@@ -97,11 +97,21 @@ class _FlowHandler:
         self.facts.context = context
         self.skipped: list[Rule] = []
 
+        given: dict[str, bool] = {}
+
         def runnable(kind: str) -> tuple[Rule, ...]:
             checks = checks_on(kind, profile) if self.options.rules else ()
-            idle = [r for r in checks if not all(gives(context, k) for k in r.context_keys)]
-            self.skipped.extend(idle)
-            return tuple(rule for rule in checks if rule not in idle)
+            ready: list[Rule] = []
+            for rule in checks:
+                for key in rule.context_keys:
+                    if key not in given:
+                        given[key] = gives(context, key)
+                    if not given[key]:
+                        self.skipped.append(rule)
+                        break
+                else:
+                    ready.append(rule)
+            return tuple(ready)
 
         self.on_record = {kind: runnable(kind) for kind in RECORD_KINDS}
         self.on_flow = runnable("flow")
