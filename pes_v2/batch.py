@@ -7,6 +7,7 @@ file's failure (unreadable, or a bug in pes-v2) never stops the others.
 from __future__ import annotations
 
 import collections
+import contextlib
 import os
 import sys
 import tempfile
@@ -14,7 +15,7 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import Any
 
 from .api import load_trust, validate
 from .bundles import SchemaBundle, resolve_bundle
@@ -66,13 +67,30 @@ def expand_paths(paths: Iterable[str]) -> Iterator[str]:
             )
 
 
-def _spooled_stdin() -> BinaryIO:
-    """Standard input, spooled so that it can be read twice (to locate XSD errors)."""
-    spool = cast(BinaryIO, tempfile.SpooledTemporaryFile(max_size=64 << 20))  # noqa: SIM115
-    while chunk := sys.stdin.buffer.read(1 << 16):
-        spool.write(chunk)
-    spool.seek(0)
-    return spool
+@contextlib.contextmanager
+def _stdin_as_file() -> Iterator[str]:
+    """Standard input copied to a temporary file (deleted afterwards), validated as a path:
+    it can then be read again like any file (to locate XSD errors, to recompute a global
+    signature's digest), which a pipe cannot."""
+    try:
+        spool = tempfile.NamedTemporaryFile(prefix="pes-v2-stdin-", suffix=".xml")  # noqa: SIM115
+    except OSError as exc:
+        raise InputError(
+            f"standard input: no temporary file to copy it to ({exc.strerror or exc})",
+            f"entrée standard : pas de fichier temporaire où la copier ({exc.strerror or exc})",
+        ) from None
+    with spool:
+        try:
+            while chunk := sys.stdin.buffer.read(1 << 16):
+                spool.write(chunk)
+            spool.flush()
+        except OSError as exc:
+            raise InputError(
+                f"standard input: cannot copy it to a temporary file ({exc.strerror or exc})",
+                "entrée standard : copie dans un fichier temporaire impossible "
+                f"({exc.strerror or exc})",
+            ) from None
+        yield spool.name
 
 
 def validate_file(
@@ -100,8 +118,8 @@ def validate_file(
     }
     try:
         if path == STDIN:
-            with _spooled_stdin() as spool:  # anonymous, deleted on close
-                report = validate(spool, **options)
+            with _stdin_as_file() as copy:
+                report = replace(validate(copy, **options), path=None)
         else:
             report = validate(path, **options)
         return FileOutcome(path, report, facts=facts_of(report) if facts else None)

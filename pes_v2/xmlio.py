@@ -214,11 +214,12 @@ def reopener(source: Source) -> Callable[[], BinaryIO] | None:
     return None
 
 
-def parse_document(data: bytes) -> Element:
+def parse_document(data: bytes, max_prolog: int = DEFAULT_LIMITS.max_prolog) -> Element:
     """The whole document as a tree, with the same defences as the streaming read (no DTD,
-    no entities, no network, DOCTYPE refused); for the rare checks that need the whole flow
-    at once and only on flows small enough (a global signature's digest)."""
-    head = data[: 1 << 16]
+    no entities, no network, DOCTYPE refused, at most ``max_prolog`` bytes before the root);
+    for the rare checks that need the whole flow at once and only on flows small enough (a
+    global signature's digest)."""
+    head = data[: max_prolog + 1]
     try:
         found = _prolog_end(head)
     except ValueError:
@@ -393,6 +394,9 @@ def _read_prolog(head: bytes, lang: str) -> tuple[Prolog, list[Finding]]:
     return Prolog(encoding, match is not None, utf8_bom), findings
 
 
+_BLANKS = re.compile(rb"[ \t\r\n]*")
+
+
 def _prolog_end(head: bytes) -> int | None:
     """Offset where the root element starts, or None if ``head`` ends before it.
 
@@ -401,8 +405,8 @@ def _prolog_end(head: bytes) -> int | None:
     position = 3 if head.startswith(b"\xef\xbb\xbf") else 0
     length = len(head)
     while True:
-        while position < length and head[position] in b" \t\r\n":
-            position += 1
+        blanks = _BLANKS.match(head, position)  # always matches (maybe nothing)
+        position = blanks.end() if blanks else position
         if position >= length:
             return None
         if head.startswith(b"<?", position):

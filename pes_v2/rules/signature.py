@@ -291,7 +291,7 @@ def _whole_document(facts: FlowFacts) -> Any:
     try:
         with facts.reopen() as stream:
             data = stream.read(limit + 1)
-        return parse_document(data) if len(data) <= limit else None
+        return parse_document(data, facts.limits.max_prolog) if len(data) <= limit else None
     except (OSError, ValueError, etree.XMLSyntaxError):
         return None
 
@@ -523,7 +523,7 @@ _RULES["PES-SIG-120"] = declare(
         "Global signature: {why}; status INDETERMINATE (SIGNED_DATA_NOT_FOUND). The rest "
         "of the signature (value, signed properties, certificate) is checked.",
     ),
-    severity=Severity.INFO,
+    severity=Severity.WARNING,
     scope=Scope.FLUX,
     ack=None,
     rejects="none",
