@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -572,7 +572,9 @@ def _key(
     problem: str | None
     try:
         public_key = cert.public_key()
-    except ValueError as exc:  # e.g. an RSA exponent of 1: cryptography refuses the key
+    # ValueError: e.g. an RSA exponent of 1; UnsupportedAlgorithm: a key type cryptography
+    # does not know (KeyInfo is not signed: anyone can put such a certificate there).
+    except (ValueError, UnsupportedAlgorithm) as exc:
         public_key, problem = None, f"unusable public key ({exc})"
     else:
         problem = key_problem(public_key)

@@ -9,6 +9,7 @@ the signature rules, the signer's own validity versus its chain, and global sign
 
 from __future__ import annotations
 
+import base64
 import copy
 import io
 import json
@@ -333,3 +334,39 @@ def test_signer_can_leave_out_optional_signed_properties(pki: Any) -> None:
 def test_weak_identity_has_a_short_key_from_the_test_root(pki: Any) -> None:
     assert pki.weak.cert.public_key().key_size == 768
     assert pki.weak.cert.issuer == pki.root.cert.subject
+
+
+# -- a certificate whose key type cryptography does not know ------------------------------
+
+_RSA_KEY_OID = bytes.fromhex("06092a864886f70d010101")  # 1.2.840.113549.1.1.1
+_UNKNOWN_KEY_OID = bytes.fromhex("06092a864886f70d01017f")  # 1.2.840.113549.1.1.127
+
+
+def _unknown_key_type(cert: Any) -> str:
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    der = cert.public_bytes(Encoding.DER)
+    assert der.count(_RSA_KEY_OID) == 1
+    return base64.b64encode(der.replace(_RSA_KEY_OID, _UNKNOWN_KEY_OID)).decode()
+
+
+def test_signer_certificate_with_an_unknown_key_type(bordereau_flow: bytes, pki: Any) -> None:
+    """KeyInfo is not signed: anyone can put such a certificate there. cryptography raises
+    UnsupportedAlgorithm for its key, which stopped the validation (exit 3)."""
+    root = _tree(bordereau_flow)
+    (first, *_) = root.iter(f"{DS}X509Certificate")
+    first.text = _unknown_key_type(pki.signer.cert)
+    report = pes_v2.validate(_bytes(root), schemas="embedded")
+    (refused,) = [f for f in report.findings if f.rule == "PES-SIG-014"]
+    assert "clé refusée" in refused.message and refused.xpath.endswith("X509Certificate[1]")
+
+
+def test_extra_certificate_with_an_unknown_key_type(bordereau_flow: bytes, pki: Any) -> None:
+    """The same in a certificate added beside the signer's, looked at as a possible issuer
+    when trust anchors are given."""
+    root = _tree(bordereau_flow)
+    (first, *_) = root.iter(f"{DS}X509Certificate")
+    extra = etree.SubElement(first.getparent(), f"{DS}X509Certificate")
+    extra.text = _unknown_key_type(pki.root.cert)
+    report = pes_v2.validate(_bytes(root), schemas="embedded", trust=[pki.foreign_root.cert_pem()])
+    assert "PES-SIG-016" in {f.rule for f in report.findings}
