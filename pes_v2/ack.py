@@ -342,10 +342,9 @@ def build_acquit(outcome: FileOutcome, lang: str = "fr", today: str | None = Non
     pjs = facts.pjs if facts else ()
     if prediction.flux_rejected:
         element = etree.SubElement(acquit, "ElementACQUIT")
-        signature = any((f.ack or "").startswith("ERREUR_SIGNATURE_") for f in errors)
-        _sub(element, "DomaineAck", "2" if signature else "0")
-        _sub(element, "EtatAck", "0")
         flux_errors = [f for f in errors if _rejects(f) not in ("bordereau", "pj")]
+        _sub(element, "DomaineAck", _flux_domain(flux_errors))
+        _sub(element, "EtatAck", "0")
         _add_errors(element, flux_errors or errors, lang)
     rejected_bordereaux = set(prediction.bordereaux_rejected)
     by_record = _ErrorsByRecord(errors)
@@ -486,7 +485,7 @@ class AckDocument:
     """A received PES_ACQUIT, read."""
 
     version: str
-    """``v2`` (…/retour/v2), ``v1`` (…/retour) or ``unknown`` (another namespace)."""
+    """``v2`` (…/retour/v2) or ``v1`` (…/retour)."""
     nom_fic: str | None
     header: dict[str, str] = field(default_factory=dict)
     elements: tuple[AckElement, ...] = ()
@@ -510,6 +509,21 @@ class AckDocument:
 
 def _local(element: Any) -> str:
     return str(etree.QName(element).localname) if isinstance(element.tag, str) else ""
+
+
+_GLOBAL_SIGNATURE_RULE = re.compile(r"PES-SIG-1[0-9]{2}")
+_BORDEREAU_SIGNATURE_RULE = re.compile(r"PES-SIG-0[0-9]{2}")
+
+
+def _flux_domain(errors: list[Finding]) -> str:
+    """The DomaineAck of a whole-flow rejection: 2 (signature globale) when the global
+    signature is in error (its rules, certificate ones included, are PES-SIG-1xx), else 3
+    (signature bordereau) for a bordereau's signature, else 0 (technique)."""
+    if any(_GLOBAL_SIGNATURE_RULE.fullmatch(f.rule) for f in errors):
+        return "2"
+    if any(_BORDEREAU_SIGNATURE_RULE.fullmatch(f.rule) for f in errors):
+        return "3"
+    return "0"
 
 
 def _child(element: Any, name: str) -> Any:
@@ -554,13 +568,25 @@ def read_acquit(source: str | os.PathLike[str] | bytes | IO[bytes]) -> AckDocume
         raise InputError(
             f"not a readable XML file: {exc}", f"fichier XML illisible : {exc}"
         ) from None
+    if root.getroottree().docinfo.doctype:
+        raise InputError(
+            "a DOCTYPE is refused (Hélios writes none)",
+            "une déclaration DOCTYPE est refusée (Hélios n'en écrit pas)",
+        )
     qname = etree.QName(root)
     if qname.localname != "PES_ACQUIT":
         raise InputError(
             f"root element is {qname.localname}, not PES_ACQUIT",
             f"l'élément racine est {qname.localname}, pas PES_ACQUIT",
         )
-    version = {NS_V2: "v2", NS_V1: "v1"}.get(qname.namespace or "", "unknown")
+    version = {NS_V2: "v2", NS_V1: "v1"}.get(qname.namespace or "")
+    if version is None:
+        where = f"namespace {qname.namespace}" if qname.namespace else "no namespace"
+        lieu = f"l'espace de noms {qname.namespace}" if qname.namespace else "aucun espace de noms"
+        raise InputError(
+            f"PES_ACQUIT in {where}: not an Hélios acknowledgment ({NS_V2} or {NS_V1})",
+            f"PES_ACQUIT dans {lieu} : pas un accusé d'Hélios ({NS_V2} ou {NS_V1})",
+        )
     enveloppe = _child(root, "Enveloppe")
     parametres = None if enveloppe is None else _child(enveloppe, "Parametres")
     nom_fic = None if parametres is None else _value(parametres, "NomFic")
@@ -569,8 +595,11 @@ def read_acquit(source: str | os.PathLike[str] | bytes | IO[bytes]) -> AckDocume
     if entete is not None:
         header = {_local(c): c.get("V", "") for c in entete if _local(c) and c.get("V") is not None}
     elements = []
-    acquit = _child(root, "ACQUIT")
-    for item in _children(acquit, "ElementACQUIT") if acquit is not None else ():
+    # The schema has one ACQUIT; a second one (schema error) still counts in the verdict.
+    items = [
+        item for acquit in _children(root, "ACQUIT") for item in _children(acquit, "ElementACQUIT")
+    ]
+    for item in items:
         pieces = tuple(
             AckDetail(
                 _value(piece, "NumPiece"),

@@ -90,3 +90,51 @@ def test_not_an_acquit_exits_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["ack", "--lang", "en", str(fixture)])
     assert result.exit_code == 2
     assert result.stderr == f"pes-v2: error: {fixture}: root element is PES_Aller, not PES_ACQUIT\n"
+
+
+def _predicted_acceptance(tmp_path: Path) -> bytes:
+    fixture = Path(__file__).resolve().parents[2] / "fixtures" / "valid" / "gen-mixed-pj.xml"
+    target = tmp_path / "ack.xml"
+    result = CliRunner().invoke(
+        cli, ["validate", "--format", "acquit", "-o", str(target), str(fixture)]
+    )
+    assert result.exit_code == 0
+    return target.read_bytes()
+
+
+def test_a_rejection_in_a_second_acquit_block_is_not_lost(tmp_path: Path) -> None:
+    """The schema has one ACQUIT; a second one holding a rejection (schema error) was
+    skipped, and the acknowledgment said ACCEPTED, exit 0."""
+    accepted = _predicted_acceptance(tmp_path)
+    second = (
+        b'<ACQUIT><ElementACQUIT><DomaineAck V="5"/><EtatAck V="0"/><NumBord V="9"/>'
+        b'<Erreur><NumAnoAck V="ERREUR_DOUBLON_BORDEREAU"/></Erreur></ElementACQUIT></ACQUIT>'
+    )
+    (before, after) = accepted.rsplit(b"</ACQUIT>", 1)
+    assert b"</n:PES_ACQUIT>" in after
+    path = tmp_path / "two.xml"
+    path.write_bytes(before + b"</ACQUIT>" + second + after)
+    document = read_acquit(path)
+    assert not document.accepted
+    assert [e.num_bord for e in document.elements if not e.accepted] == ["9"]
+    result = CliRunner().invoke(cli, ["ack", "--lang", "en", str(path)])
+    assert result.exit_code == 1 and "REJECTED" in result.stdout
+
+
+def test_an_acquit_with_a_doctype_or_a_foreign_namespace_exits_2(tmp_path: Path) -> None:
+    accepted = _predicted_acceptance(tmp_path)
+    declaration, rest = accepted.split(b"?>", 1)
+    cases = {
+        "doctype": declaration + b"?><!DOCTYPE n:PES_ACQUIT>" + rest,
+        "other-namespace": re.sub(rb'xmlns:n="[^"]*"', b'xmlns:n="urn:other"', accepted),
+    }
+    messages = {
+        "doctype": "a DOCTYPE is refused",
+        "other-namespace": "PES_ACQUIT in namespace urn:other: not an Hélios acknowledgment",
+    }
+    for name, data in cases.items():
+        path = tmp_path / f"{name}.xml"
+        path.write_bytes(data)
+        result = CliRunner().invoke(cli, ["ack", "--lang", "en", str(path)])
+        assert result.exit_code == 2, (name, result.stdout)
+        assert messages[name] in result.stderr

@@ -418,3 +418,26 @@ def test_acquit_groups_errors_by_record_in_one_pass(
     flagged = [e for e in pjs if labels(e, "PES-DUP-004")]
     assert len(flagged) == len(duplicates) == 5  # the second PJ on: one each
     assert all(len(labels(e, "PES-DUP-004")) == 1 and v(e, "EtatAck") == "0" for e in flagged)
+
+
+@pytest.mark.parametrize(
+    ("mutation", "domain"),
+    [("sig.value_altered", "3"), ("sig.global_value_altered", "2"), ("xsd.bad_date", "0")],
+)
+def test_acquit_whole_flow_element_names_the_signature_at_fault(
+    tmp_path: Path, mutation: str, domain: str
+) -> None:
+    """DomaineAck 2 is the global signature, 3 a bordereau's (every ERREUR_SIGNATURE_* code
+    was put under 2), 0 anything else."""
+    base = build_flow(FlowSpec(seed=3, depense=1, recette=1, pieces=1, lines=1))
+    path = tmp_path / "flux.xml"
+    path.write_bytes(mutate(base, mutation, seed=0).data)
+    outcome = validate_file(str(path), schemas=EMBEDDED)
+    assert outcome.report is not None and outcome.report.predicted is not None
+    assert outcome.report.predicted.flux_rejected
+    from pes_v2.ack import build_acquit
+
+    root = etree.fromstring(build_acquit(outcome, today="2026-01-01") or b"")
+    first = root.find("ACQUIT/ElementACQUIT")
+    assert first.find("DomaineAck").get("V") == domain
+    assert first.find("EtatAck").get("V") == "0"
