@@ -663,6 +663,16 @@ def _weak(v: Verification, signed_info: Element, signed_props: Element | None) -
     )
     if cert_digest is not None and cert_digest.get("Algorithm") in A.WEAK:
         places.append((cert_digest, "CertDigest/DigestMethod"))
+    policy_digest = _path(
+        signed_props,
+        "SignedSignatureProperties",
+        "SignaturePolicyIdentifier",
+        "SignaturePolicyId",
+        "SigPolicyHash",
+        "DigestMethod",
+    )
+    if policy_digest is not None and policy_digest.get("Algorithm") in A.WEAK:
+        places.append((policy_digest, "SigPolicyHash/DigestMethod"))
     if places:
         where = ", ".join(name for _, name in places)
         v.add(

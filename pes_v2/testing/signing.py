@@ -304,6 +304,8 @@ class DgfipSigner:
     c14n: str = A.EXC_C14N
     policy_oid: str = A.POLICY_OID
     policy_hash: str = A.POLICY_HASHES[A.SHA256]
+    policy_digest: str = A.SHA256
+    """The SigPolicyHash's DigestMethod (``policy_hash`` must be the policy's digest by it)."""
     city: str = "Rennes"
     postal_code: str = "35000"
     country: str = "FR"
@@ -395,7 +397,7 @@ class DgfipSigner:
             _e(spid, XAD, "Identifier", f"urn:oid:{self.policy_oid}")
             _e(spid, XAD, "Description", A.POLICY_DESCRIPTION)
             ph = _e(pid, XAD, "SigPolicyHash")
-            _e(ph, XAD, "DigestMethod", Algorithm=A.SHA256)
+            _e(ph, XAD, "DigestMethod", Algorithm=self.policy_digest)
             _e(ph, XAD, "DigestValue", self.policy_hash)
             q = _e(_e(pid, XAD, "SigPolicyQualifiers"), XAD, "SigPolicyQualifier")
             _e(q, XAD, "SPURI", A.POLICY_SPURI)

@@ -406,3 +406,18 @@ def test_a_signing_certificate_serial_int_cannot_read_is_a_mismatch(
     assert found and found[0].verification.intact is not True
     report = pes_v2.validate(changed, schemas="embedded")
     assert report.errors
+
+
+def test_sha1_policy_digest_is_refused_as_weak(pki: Any) -> None:
+    """The policy's own SHA-1 digest (its right value by that algorithm) was accepted with
+    no finding: SHA-1 is refused wherever it is, the policy digest included."""
+    signer = DgfipSigner.for_pki(pki, policy_digest=A.SHA1, policy_hash=A.POLICY_HASHES[A.SHA1])
+    data = build_flow(FlowSpec(seed=6, depense=1, pieces=1, lines=1, signed=True, signer=signer))
+    report = pes_v2.validate(data, schemas="embedded", lang="en")
+    (weak,) = [f for f in report.findings if f.rule == "PES-SIG-006"]
+    assert "SigPolicyHash/DigestMethod" in weak.message
+    assert weak.xpath is not None and weak.xpath.endswith(
+        "xad:SigPolicyHash[1]/xad:DigestMethod[1]"
+    )
+    assert "PES-SIG-011" not in {f.rule for f in report.findings}
+    assert not report.valid
