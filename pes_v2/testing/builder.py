@@ -253,7 +253,7 @@ class _Writer:
             while n < count or (target is not None and sink.count + tail < target):
                 bord = self._bordereau(dom)
                 if spec.signer is not None:
-                    spec.signer(bord)
+                    _sign_in_place(spec.signer, bord, tag)
                 xf.write(bord, pretty_print=True)
                 xf.flush()  # keep xmlfile's output buffer small
                 n += 1
@@ -565,3 +565,13 @@ _RECETTE = (
     ("70878", "Remboursement de frais"),
     ("7083", "Location de la salle des fêtes"),
 )
+
+
+def _sign_in_place(signer: Signer, bord: Any, domain_tag: str) -> None:
+    """Sign ``bord`` where it will stand: under the root and its domain, whose namespace
+    declarations inclusive C14N takes into what is signed (the bordereau is written out
+    detached, as it was built)."""
+    root = etree.Element(f"{{{NS}}}PES_Aller", nsmap={"n": NS})
+    etree.SubElement(root, domain_tag).append(bord)
+    signer(bord)
+    bord.getparent().remove(bord)

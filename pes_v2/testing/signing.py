@@ -319,8 +319,8 @@ class DgfipSigner:
     makes SignatureProductionPlace and SignerRole optional; the DGFiP policy requires
     them."""
     indent: bool = True
-    """Indent the element before signing, so that the builder's pretty printing does not
-    change what was signed."""
+    """Indent the element before signing (a whole element freshly built, else the signature
+    only), so that the builder's pretty printing does not change what was signed."""
 
     @classmethod
     def for_pki(cls, pki: TestPKI | None = None, **changes: Any) -> DgfipSigner:
@@ -367,8 +367,8 @@ class DgfipSigner:
         )
         sp = _e(qp, XAD, "SignedProperties", Id=f"{sid}_SP")
         self._signed_properties(_e(sp, XAD, "SignedSignatureProperties"))
-        if self.indent and element.getparent() is None:
-            etree.indent(element)
+        if self.indent and (element.getparent() is None or element.text is None):
+            etree.indent(element)  # a freshly built element, detached or in its stand-in place
         else:
             etree.indent(sig)
             prev = sig.getprevious()

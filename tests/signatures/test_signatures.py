@@ -23,7 +23,6 @@ from pes_v2.testing.signing import test_pki as make_pki
 
 XMLSEC1 = shutil.which("xmlsec1")
 needs_xmlsec1 = pytest.mark.skipif(XMLSEC1 is None, reason="xmlsec1 is not installed")
-CORPUS = Path("/work/shared/reference/corpus")
 DS = "{" + A.DS + "}"
 PES_NS = "http://www.minefi.gouv.fr/cp/helios/pes_v2/Rev0/aller"
 SIGNED_CORPUS = {
@@ -157,10 +156,9 @@ def test_own_signatures_verify_with_xmlsec1(
 
 @needs_xmlsec1
 @pytest.mark.parametrize("name", sorted(SIGNED_CORPUS))
-def test_corpus_verdict_equals_xmlsec1(name: str) -> None:
-    path = CORPUS / name
-    if not path.exists():
-        pytest.skip(f"corpus file {name} not available")
+def test_corpus_verdict_equals_xmlsec1(name: str, corpus_dir: Path) -> None:
+    path = corpus_dir / name
+    assert path.exists(), f"corpus file {name} missing from {corpus_dir}"
     found = verify_bytes(path.read_bytes())
     assert [f.verification.intact for f in found] == SIGNED_CORPUS[name]
     for item in found:
@@ -421,3 +419,31 @@ def test_sha1_policy_digest_is_refused_as_weak(pki: Any) -> None:
     )
     assert "PES-SIG-011" not in {f.rule for f in report.findings}
     assert not report.valid
+
+
+@pytest.mark.parametrize(
+    "c14n", sorted(A.CANONICALIZATIONS), ids=lambda uri: uri.rsplit("/", 1)[-1]
+)
+def test_generated_bordereau_signatures_verify_with_every_c14n(
+    pki: Any, c14n: str, tmp_path: Path
+) -> None:
+    """The generator signs each bordereau before writing it: inclusive C14N takes the
+    root's namespace declarations in, so it must be signed where it will stand (it was
+    signed detached, and every such signature failed)."""
+    signer = DgfipSigner.for_pki(pki, c14n=c14n)
+    data = build_flow(
+        FlowSpec(seed=7, depense=1, recette=1, pieces=1, lines=1, signed=True, signer=signer)
+    )
+    report = pes_v2.validate(data, schemas="embedded")
+    assert [s.intact for s in report.signatures] == [True, True]
+    assert not [
+        f
+        for f in report.findings
+        if f.rule.startswith("PES-SIG-0") and f.severity is not Severity.INFO
+    ]
+    if XMLSEC1 is not None:
+        path = tmp_path / "flow.xml"
+        path.write_bytes(data)
+        trusted = tmp_path / "root.pem"
+        trusted.write_bytes(pki.root.cert_pem())
+        assert xmlsec1_verdict(path, 1, trusted) and xmlsec1_verdict(path, 2, trusted)
