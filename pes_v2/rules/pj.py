@@ -162,24 +162,28 @@ class _Gunzip:
             self._fail("trailing data after the gzip stream" if self.members else "no magic 1f 8b")
 
 
-def _read(text: str, cap: int) -> _Content:
-    """Check and decode ``text`` (base64 of gzip) in chunks; never holds it all decoded."""
+def _read(text: str, cap: int, step: int = _B64_STEP) -> _Content:
+    """Check and decode ``text`` (base64 of gzip) ``step`` characters at a time; never holds
+    it all decoded."""
     content = _Content(chars=len(text))
     gunzip = _Gunzip(content, cap)
     carry = b""
     padding = 0
-    for start in range(0, len(text), _B64_STEP):
+    for start in range(0, len(text), step):
         try:
-            raw = text[start : start + _B64_STEP].encode("ascii")
+            raw = text[start : start + step].encode("ascii")
         except UnicodeEncodeError:
             _bad_char(content, text, start)
             return content
         raw = raw.translate(None, _WHITESPACE)
         if not raw:
             continue
-        if padding:  # data after the padding
-            content.b64_error = "padding"
-            return content
+        if padding:  # the rest of the padding (split between two steps), or data after it
+            if raw.strip(b"="):
+                content.b64_error = "padding"
+                return content
+            padding += len(raw)
+            continue
         if raw.translate(None, _ALPHABET):
             stripped = raw.rstrip(b"=")
             padding = len(raw) - len(stripped)

@@ -7,6 +7,8 @@ import gzip
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 import pes_v2
@@ -60,6 +62,20 @@ def test_bad_base64_character() -> None:
 @pytest.mark.parametrize("text", ["QUJD=RA==", "QUJDRA===", "QUJDRB==", "QUJDR"])
 def test_bad_base64_padding(text: str) -> None:
     assert _read(text, 1000).b64_error == "padding"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    payload=st.binary(min_size=1, max_size=40),
+    step=st.integers(min_value=1, max_value=12),
+    lead=st.integers(min_value=0, max_value=12),
+)
+def test_base64_padding_wherever_the_steps_cut(payload: bytes, step: int, lead: int) -> None:
+    """The text is read in steps (1 MiB): a padding "==" cut between two steps is still
+    padding (the second "=" was taken for data after the padding, PES-PJ-001 on a valid PJ)."""
+    gzipped = gzip.compress(payload, mtime=0)
+    content = _read(" " * lead + base64.b64encode(gzipped).decode("ascii"), 1000, step)
+    assert content.b64_error is None and content.decoded == len(gzipped)
 
 
 def test_base64_read_in_chunks_with_whitespace() -> None:
