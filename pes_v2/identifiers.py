@@ -27,6 +27,8 @@ __all__ = [
 ]
 
 LA_POSTE_SIREN = "356000000"
+LA_POSTE_HEAD_OFFICE = "35600000000048"
+"""La Poste's head office: its SIRET follows Luhn, unlike its establishments'."""
 """La Poste's SIREN: its SIRETs do not follow Luhn but have a digit sum divisible by 5."""
 
 IBAN_LENGTHS: dict[str, int] = {
@@ -156,11 +158,12 @@ def siret_valid(siret: str) -> bool:
     """True for a 14-digit SIRET: Luhn on 14 digits plus a valid SIREN.
 
     La Poste establishments (SIREN 356000000) are the known INSEE exception: their
-    SIRETs are valid when the sum of the 14 digits is a multiple of 5.
+    SIRETs are valid when the sum of the 14 digits is a multiple of 5, except the head
+    office's, 35600000000048, which follows Luhn.
     """
     if len(siret) != 14 or not (siret.isascii() and siret.isdigit()):
         return False
-    if siret.startswith(LA_POSTE_SIREN):
+    if siret.startswith(LA_POSTE_SIREN) and siret != LA_POSTE_HEAD_OFFICE:
         return sum(int(c) for c in siret) % 5 == 0
     return luhn_checksum(siret) == 0 and siren_valid(siret[:9])
 

@@ -51,6 +51,7 @@ def test_siren_known(siren: str) -> None:
         "73282932000074",  # INSEE's own example (7th establishment, key 4)
         "24310063300011",  # IdColl of a real PES flow (Sicoval, from the corpus)
         "35600000049837",  # La Poste: not Luhn, but digit sum 45 is a multiple of 5
+        "35600000000048",  # La Poste's head office: Luhn, digit sum 26
     ],
 )
 def test_siret_known(siret: str) -> None:
@@ -60,6 +61,8 @@ def test_siret_known(siret: str) -> None:
 def test_la_poste_exception() -> None:
     assert not luhn_valid("35600000049837")
     assert not siret_valid("35600000049838")  # digit sum 46
+    assert luhn_valid("35600000000048") and sum(map(int, "35600000000048")) % 5 == 1
+    assert not siret_valid("35600000000049")  # the head office, wrong key
     assert not siret_valid("7328293200007")  # 13 digits
     assert not siret_valid("73282932000075")
 
