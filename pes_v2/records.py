@@ -24,6 +24,15 @@ def value_of(element: Element | None, path: str) -> str | None:
     return None if found is None else found.get("V")
 
 
+_XSD_BOOLEANS = {"1": True, "true": True, "0": False, "false": False}
+
+
+def xsd_boolean(value: str | None) -> bool | None:
+    """An xs:boolean value (``1``, ``true``, ``0``, ``false``, whitespace collapsed), or
+    None when absent or not one (the XSD reports those)."""
+    return None if value is None else _XSD_BOOLEANS.get(value.strip(" \t\r\n"))
+
+
 _IDLIGNE_PATHS = ("BlocLignePiece/InfoLignePce/IdLigne", "BlocLignePiece/InfoLignePiece/IdLigne")
 
 

@@ -9,7 +9,7 @@ from lxml import etree
 
 from ..findings import Finding, Scope, Severity
 from ..identifiers import IBAN_LENGTHS, bic_valid, iban_valid, rib_key, rib_valid
-from ..records import FlowFacts, Record, value_of
+from ..records import FlowFacts, Record, value_of, xsd_boolean
 from ..xmlio import Element
 from .registry import get, rule
 from .tiers import Line, lines_of, valid_cached
@@ -476,7 +476,7 @@ def ancienne_banque_frst(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """AncienneBanque = 1 goes with SequencePres 02 (FRST)."""
     for line, sepa in _sepa_blocks(record):
         old = sepa.find("AncienneBanque")
-        if old is None or old.get("V") not in ("1", "true"):
+        if old is None or xsd_boolean(old.get("V")) is not True:
             continue
         sequence = value_of(sepa, "SequencePres")
         if sequence != "02":

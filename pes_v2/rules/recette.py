@@ -14,7 +14,7 @@ from lxml import etree
 
 from ..findings import Finding, Scope, Severity
 from ..identifiers import ormc_cle1, ormc_cle1_input, ormc_cle2
-from ..records import FlowFacts, Record
+from ..records import FlowFacts, Record, xsd_boolean
 from .depense import (
     _idligneorig,
     exerrat_findings,
@@ -248,14 +248,6 @@ def exerrat_coherent(record: Record, facts: FlowFacts) -> Iterator[Finding]:
         yield from exerrat_findings(record, view, found, earlier=False)
 
 
-def _majo(value: str | None) -> bool | None:
-    if value in ("1", "true"):
-        return True
-    if value in ("0", "false"):
-        return False
-    return None
-
-
 @rule(
     "PES-REC-007",
     title=("Ligne majorable incomplète", "Incomplete majorable line"),
@@ -273,16 +265,12 @@ def _majo(value: str | None) -> bool | None:
 def majo_complete(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """Majo = 1 needs DteMajo, TxMajo and a RattachPiece with NatPceOrig 05."""
     view = _rec(record)
-    if view is None or all(_majo(value.strip()) is not True for value in set(fetch(record, _MAJO))):
+    if view is None or all(xsd_boolean(value) is not True for value in set(fetch(record, _MAJO))):
         return
     for piece in view.pieces:
         for line in piece.lines:
             majo = None if line.info is None else line.info.find("Majo")
-            if (
-                majo is None
-                or line.info is None
-                or _majo((majo.get("V") or "").strip()) is not True
-            ):
+            if majo is None or line.info is None or xsd_boolean(majo.get("V")) is not True:
                 continue
             missing = [name for name in ("DteMajo", "TxMajo") if line.info.find(name) is None]
             r = rattach_of(line)
@@ -320,7 +308,7 @@ def majo_forbidden(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     for piece in view.pieces:
         for line in piece.lines:
             info = line.info
-            if info is None or _majo(_value(info.find("Majo"))) is not False:
+            if info is None or xsd_boolean(_value(info.find("Majo"))) is not False:
                 continue
             for name in ("DteMajo", "TxMajo"):
                 found = info.find(name)

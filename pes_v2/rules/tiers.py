@@ -9,11 +9,11 @@ from lxml import etree
 
 from ..findings import Finding, Scope, Severity
 from ..identifiers import finess_valid, nir_valid, siren_valid, siret_valid
-from ..records import FlowFacts, Record, value_of
+from ..records import FlowFacts, Record, value_of, xsd_boolean
 from ..xmlio import Element
 from .header import HOSPITAL_NOMENCLATURES, nomenclature
 from .registry import get, rule
-from .totals import fetch
+from .totals import amount, fetch
 
 
 @dataclass(frozen=True)
@@ -382,6 +382,12 @@ def nir_allowed(record: Record, facts: FlowFacts) -> Iterator[Finding]:
         )
 
 
+def _france(pays: str) -> bool:
+    """CodPays (xs:decimal) is 100, France, however written ("100", "0100", "+100.0")."""
+    number = amount(pays)
+    return number is not None and number == 100
+
+
 @rule(
     "PES-TRS-007",
     title=("Code pays incohérent avec le code résidence", "Country code inconsistent with CodRes"),
@@ -398,10 +404,9 @@ def nir_allowed(record: Record, facts: FlowFacts) -> Iterator[Finding]:
 )
 def codres_codpays(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """CodRes 1 (non-resident) needs CodPays; CodRes 0 allows no CodPays but 100."""
-    codes = set(fetch(record, _CODRES))
-    if not codes & {"1", "true"} and not (
-        codes & {"0", "false"}
-        and any(p and p.lstrip("0") != "100" for p in set(fetch(record, _CODPAYS)))
+    codes = {xsd_boolean(code) for code in fetch(record, _CODRES)}
+    if True not in codes and not (
+        False in codes and any(p.strip() and not _france(p) for p in set(fetch(record, _CODPAYS)))
     ):
         return
     for line, tiers, _info in _tiers_scope(record):
@@ -409,14 +414,14 @@ def codres_codpays(record: Record, facts: FlowFacts) -> Iterator[Finding]:
         codres = adresse.find("CodRes") if adresse is not None else None
         if codres is None:
             continue
-        res = {"true": "1", "false": "0"}.get(codres.get("V") or "", codres.get("V"))
+        resident = xsd_boolean(codres.get("V"))
         pays = value_of(adresse, "CodPays")
-        if res == "1" and not pays:
+        if resident is True and not (pays or "").strip():
             expected = (
                 "un tiers non résident doit avoir un CodPays",
                 "a non-resident tiers needs a CodPays",
             )
-        elif res == "0" and pays and pays.lstrip("0") != "100":
+        elif resident is False and (pays or "").strip() and not _france(pays or ""):
             expected = (
                 "un tiers résident n'a pas de CodPays, ou 100 (France)",
                 "a resident tiers has no CodPays, or 100 (France)",

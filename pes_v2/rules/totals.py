@@ -16,7 +16,7 @@ from typing import Any
 from lxml import etree
 
 from ..findings import Finding, Scope, Severity
-from ..records import FlowFacts, Record, value_of
+from ..records import FlowFacts, Record, value_of, xsd_boolean
 from ..xmlio import Element
 from .registry import rule
 
@@ -425,7 +425,7 @@ def note_dematerialised(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     if record.domain in ("depense", "recette"):
         flag = v(record.element, "InfoDematerialisee")
         demat: dict[str, bool] = facts.state(_DEMAT, dict)
-        demat[record.domain] = flag in ("1", "true")
+        demat[record.domain] = xsd_boolean(flag) is True
     return iter(())
 
 

@@ -181,3 +181,7 @@ def test_ancienne_banque() -> None:
     ]
     frst = sepa(SequencePres="02", AncienneBanque="1")
     assert bank_findings(run(both(account({"IBAN": IBAN}, domain="recette"), frst))) == []
+    # An xs:boolean's whitespace collapses: " 1 " is 1.
+    spaced = sepa(SequencePres="03", AncienneBanque=" 1 ")
+    found = run(both(account({"IBAN": IBAN}, domain="recette"), spaced))
+    assert [f.rule for f in found if f.rule.startswith("PES-BNK")] == ["PES-BNK-012"]

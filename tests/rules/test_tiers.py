@@ -205,3 +205,18 @@ def test_codres_codpays() -> None:
     assert not of(run(_adresse("0", "100")), "PES-TRS-007")
     found = [f for f in run(_adresse("1", None)) if f.rule == "PES-TRS-007"]
     assert found[0].severity is Severity.ERROR and found[0].piece is not None
+
+
+@pytest.mark.parametrize("france", ["100", "0100", "+100", " 100 ", "100.0", "100.00"])
+def test_codpays_france_however_written(france: str) -> None:
+    """CodPays is an xs:decimal: every way of writing 100 is France (the raw string was
+    compared, and "+100" was taken for another country)."""
+    assert not of(run(_adresse("0", france)), "PES-TRS-007")
+    assert of(run(_adresse("0", "1000")), "PES-TRS-007")
+
+
+@pytest.mark.parametrize("non_resident", [" 1 ", "true", "\ttrue\n"])
+def test_codres_boolean_however_written(non_resident: str) -> None:
+    """CodRes is an xs:boolean, whose whitespace collapses: " 1 " is a non-resident."""
+    where = f"{D_TIERS}/Adresse[1]/CodRes[1]"
+    assert of(run(_adresse(non_resident, None)), "PES-TRS-007") == [(where, non_resident)]
