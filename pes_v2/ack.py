@@ -346,16 +346,10 @@ def build_acquit(outcome: FileOutcome, lang: str = "fr", today: str | None = Non
         _sub(element, "DomaineAck", _flux_domain(flux_errors))
         _sub(element, "EtatAck", "0")
         _add_errors(element, flux_errors or errors, lang)
-    rejected_bordereaux = set(prediction.bordereaux_rejected)
     by_record = _ErrorsByRecord(errors)
     for bordereau in bordereaux:
         mine = by_record.of_bordereau(bordereau.xpath, bordereau.id_bord)
-        rejected = (
-            prediction.flux_rejected
-            or bool(mine)
-            or bordereau.xpath in rejected_bordereaux
-            or bordereau.id_bord in rejected_bordereaux
-        )
+        rejected = bool(mine) or prediction.rejects_bordereau(bordereau.xpath, bordereau.id_bord)
         element = etree.SubElement(acquit, "ElementACQUIT")
         _sub(element, "DomaineAck", "5" if bordereau.domain == "depense" else "6")
         _sub(element, "EtatAck", "0" if rejected else "1")
@@ -385,10 +379,9 @@ def build_acquit(outcome: FileOutcome, lang: str = "fr", today: str | None = Non
                 line_detail = etree.SubElement(detail, "DetailLigne")
                 _sub(line_detail, "NumLigne", ligne)
                 _add_errors(line_detail, on_line, lang)
-    rejected_pjs = set(prediction.pjs_rejected)
     for pj in pjs:
         mine = by_record.of_pj(pj.xpath)
-        rejected = prediction.flux_rejected or bool(mine) or pj.xpath in rejected_pjs
+        rejected = bool(mine) or prediction.rejects_pj(pj.xpath)
         element = etree.SubElement(acquit, "ElementACQUIT")
         _sub(element, "DomaineAck", "4")
         _sub(element, "EtatAck", "0" if rejected else "1")

@@ -24,7 +24,9 @@ from .errors import InputError, PesError
 from .findings import Finding, Report, Severity
 from .flowfacts import BordereauFacts, FileFacts, facts_of
 from .limits import Limits
+from .prediction import Predictor
 from .rules import batch as batch_rules
+from .rules.totals import number_key
 
 STDIN = "-"
 
@@ -180,7 +182,13 @@ class BatchChecks:
         for bordereau in facts.bordereaux if facts else ():
             if bordereau.id_bord is None:
                 continue
-            key = (*coll, bordereau.domain, bordereau.exer, bordereau.typ_bord, bordereau.id_bord)
+            key = (
+                *coll,
+                bordereau.domain,
+                number_key(bordereau.exer),
+                (bordereau.typ_bord or "").strip(),
+                number_key(bordereau.id_bord),  # leading zeros are not significant
+            )
             first = self.bordereaux.setdefault(key, outcome.path)
             if first != outcome.path:
                 added.append(_bordereau_finding(bordereau, first, self.lang))
@@ -204,7 +212,13 @@ class BatchChecks:
             enumerate((*report.findings, *added)),
             key=lambda item: (item[1].line if item[1].line is not None else 0, item[0]),
         )
-        return replace(outcome, report=replace(report, findings=tuple(f for _, f in merged)))
+        predictor = Predictor(report.prediction)  # what the added errors reject, too
+        for finding in added:
+            predictor.add(finding)
+        findings = tuple(f for _, f in merged)
+        return replace(
+            outcome, report=replace(report, findings=findings, predicted=predictor.result())
+        )
 
 
 def _bordereau_finding(bordereau: BordereauFacts, first: str, lang: str) -> Finding:

@@ -11,7 +11,9 @@ from .findings import Finding, Severity
 from .rules.registry import get
 
 _PJ_STEP = re.compile(r"^(.*?/PES_PJ\[\d+\]/PJ\[\d+\])")
+_PJ_BLOCK_STEP = re.compile(r"^(.*?/PES_PJ\[\d+\])")
 _BORDEREAU_STEP = re.compile(r"^(.*?/Bordereau\[\d+\])")
+_DOMAIN_STEP = re.compile(r"/PES_(Depense|Recette)Aller\[")
 
 
 def bordereau_of(xpath: str | None) -> str | None:
@@ -32,15 +34,32 @@ class Prediction:
 
     flux_rejected: bool
     bordereaux_rejected: tuple[str, ...]
-    """IdBord of each rejected bordereau (its XPath when it has no IdBord)."""
+    """IdBord of each rejected bordereau (its XPath when it has no IdBord); prefixed with
+    its domain (``depense/209``) when another rejected bordereau has the same IdBord."""
     pjs_rejected: tuple[str, ...]
-    """XPath of each rejected PJ."""
+    """XPath of each rejected PJ, or of a whole PES_PJ block (every PJ in it rejected)."""
     reasons: tuple[str, ...]
     """The ``NumAnoAck`` codes behind the rejections, without repetition."""
+    bordereaux: tuple[tuple[str, str], ...] = ()
+    """(XPath, IdBord) of each rejected bordereau, in the order of ``bordereaux_rejected``."""
 
     @property
     def accepted(self) -> bool:
         return not (self.flux_rejected or self.bordereaux_rejected or self.pjs_rejected)
+
+    def rejects_bordereau(self, xpath: str, id_bord: str | None) -> bool:
+        """True when the bordereau at ``xpath`` is rejected (with the whole flow or not)."""
+        return self.flux_rejected or any(
+            key == xpath or (id_bord is not None and key == id_bord and not key.startswith("/"))
+            for key, _id_bord in self.bordereaux
+        )
+
+    def rejects_pj(self, xpath: str) -> bool:
+        """True when the PJ at ``xpath`` is rejected, by itself, with its PES_PJ block or
+        with the whole flow."""
+        return self.flux_rejected or any(
+            xpath == key or xpath.startswith(key + "/") for key in self.pjs_rejected
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -53,13 +72,20 @@ class Prediction:
 
 
 class Predictor:
-    """The prediction built one finding at a time (memory: the rejected records only)."""
+    """The prediction built one finding at a time (memory: the rejected records only);
+    ``start`` carries on from an earlier prediction (findings added by a batch)."""
 
-    def __init__(self) -> None:
+    def __init__(self, start: Prediction | None = None) -> None:
         self._flux = False
-        self._bordereaux: dict[str, None] = {}
+        self._bordereaux: dict[str, str] = {}
+        """IdBord (or XPath) of each rejected bordereau, by its XPath."""
         self._pjs: dict[str, None] = {}
         self._reasons: dict[str, None] = {}
+        if start is not None:
+            self._flux = start.flux_rejected
+            self._bordereaux = dict(start.bordereaux)
+            self._pjs = dict.fromkeys(start.pjs_rejected)
+            self._reasons = dict.fromkeys(start.reasons)
 
     def add(self, finding: Finding) -> None:
         """Apply the error's rejection scope (flux, bordereau or PJ) as its rule declares it."""
@@ -72,13 +98,14 @@ class Predictor:
         if finding.ack:
             self._reasons[finding.ack] = None
         if rejects == "bordereau":
-            key = finding.bordereau or bordereau_of(finding.xpath)
+            key = bordereau_of(finding.xpath) or finding.bordereau
             if key is None:
                 self._flux = True
             else:
-                self._bordereaux[key] = None
+                self._bordereaux.setdefault(key, finding.bordereau or key)
         elif rejects == "pj":
-            key = pj_of(finding.xpath)
+            # A PJ, or every PJ of its PES_PJ block (e.g. EnTetePES_PJ's IdVer).
+            key = pj_of(finding.xpath) or _pj_block_of(finding.xpath)
             if key is None:
                 self._flux = True
             else:
@@ -87,9 +114,30 @@ class Predictor:
             self._flux = True
 
     def result(self) -> Prediction:
-        return Prediction(
-            self._flux, tuple(self._bordereaux), tuple(self._pjs), tuple(self._reasons)
+        seen: dict[str, int] = {}
+        for label in self._bordereaux.values():
+            seen[label] = seen.get(label, 0) + 1
+        labels = tuple(
+            f"{_domain_of(xpath)}/{label}" if seen[label] > 1 and _domain_of(xpath) else label
+            for xpath, label in self._bordereaux.items()
         )
+        return Prediction(
+            self._flux,
+            labels,
+            tuple(self._pjs),
+            tuple(self._reasons),
+            tuple(self._bordereaux.items()),
+        )
+
+
+def _pj_block_of(xpath: str | None) -> str | None:
+    match = _PJ_BLOCK_STEP.match(xpath or "")
+    return match.group(1) if match else None
+
+
+def _domain_of(xpath: str) -> str | None:
+    match = _DOMAIN_STEP.search(xpath)
+    return match.group(1).lower() if match else None
 
 
 def predict(findings: Iterable[Finding]) -> Prediction:

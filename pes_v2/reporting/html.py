@@ -195,7 +195,6 @@ def _file_section(outcome: FileOutcome, words: dict[str, str]) -> str:
         for kind, label, found in groups
     }
     prediction = report.prediction
-    rejected = set(prediction.bordereaux_rejected) | set(prediction.pjs_rejected)
     if outcome.facts and outcome.facts.bordereaux:
         out.append(f"<h3>{_e(words['bordereaux'])}</h3><table><thead><tr>")
         for key in ("domain", "exer", "type", "number", "pieces", "lines", "totals"):
@@ -205,7 +204,7 @@ def _file_section(outcome: FileOutcome, words: dict[str, str]) -> str:
         )
         for b in outcome.facts.bordereaux:
             label = b.id_bord or b.xpath
-            ko = prediction.flux_rejected or b.xpath in rejected or b.id_bord in rejected
+            ko = prediction.rejects_bordereau(b.xpath, b.id_bord)
             totals = "<br>".join(f"{_e(k)} {_e(v)}" for k, v in b.totals)
             out.append(
                 f"<tr><td>{_e(b.domain)}</td><td>{_e(b.exer)}</td><td>{_e(b.typ_bord)}</td>"
@@ -222,7 +221,7 @@ def _file_section(outcome: FileOutcome, words: dict[str, str]) -> str:
         out.append("</tr></thead><tbody>")
         for p in outcome.facts.pjs:
             label = p.id_unique or p.xpath
-            ko = prediction.flux_rejected or p.xpath in rejected
+            ko = prediction.rejects_pj(p.xpath)
             out.append(
                 f"<tr><td><code>{_e(p.id_unique)}</code></td><td>{_e(p.name)}</td>"
                 f'<td class="num">{p.encoded_size}</td>'

@@ -158,7 +158,10 @@ def _prediction_line(outcome: FileOutcome, words: dict[str, str]) -> str | None:
     if prediction.bordereaux_rejected:
         parts.append(words["bordereaux_list"].format(ids=", ".join(prediction.bordereaux_rejected)))
     if prediction.pjs_rejected:
-        parts.append(words["pjs_list"].format(count=len(prediction.pjs_rejected)))
+        # A rejected PES_PJ block counts each of its PJ, when the flow's PJ are known.
+        known = outcome.facts.pjs if outcome.facts else ()
+        count = sum(prediction.rejects_pj(pj.xpath) for pj in known) or len(prediction.pjs_rejected)
+        parts.append(words["pjs_list"].format(count=count))
     return "  " + words["reject_parts"].format(parts=words["and"].join(parts), reasons=reasons)
 
 

@@ -243,10 +243,12 @@ def _read_pj(record: Record, facts: FlowFacts) -> tuple[Element | None, _Content
 
 
 def _note_pj(record: Record, facts: FlowFacts) -> None:
-    """Remember this PJ's IdUnique for the references resolved at the end of the flow."""
+    """Remember this PJ's IdUnique, and where it is, for the references resolved at the end
+    of the flow (the first PJ of each IdUnique)."""
     identifier = record.element.find("IdUnique")
     if identifier is not None and identifier.get("V"):
-        facts.state(_PJ_KEY, set).add(identifier.get("V"))
+        known: dict[str, Location] = facts.state(_PJ_KEY, dict)
+        known.setdefault(identifier.get("V"), record.locate(identifier))
 
 
 def _size(content: _Content) -> dict[str, Any]:
@@ -731,7 +733,7 @@ def _v(element: Element, path: str) -> str:
 def pjref_unresolved(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """Each PJRef with Support 01 names a PJ of the flow (else the PJ must come separately)."""
     refs = facts.state(_REFS_KEY, _Refs)
-    known: set[str] = facts.state(_PJ_KEY, set)
+    known: dict[str, Location] = facts.state(_PJ_KEY, dict)
     for value, location in refs.electronic:
         if value not in known:
             yield record.finding_at(
@@ -748,10 +750,10 @@ def pjref_unresolved(record: Record, facts: FlowFacts) -> Iterator[Finding]:
         "Attachment sent for a paper or CD reference",
     ),
     message=(
-        "La PJRef {ref} a le Support {value} (papier ou cdrom/dvdrom), qui interdit un bloc "
-        "PJ, mais le flux contient une PJ avec cet IdUnique.",
-        "PJRef {ref} has Support {value} (paper or CD/DVD), which forbids a PJ block, but the "
-        "flow holds an attachment with this IdUnique.",
+        "La PJ {ref} est transmise, mais la PJRef qui la référence (pièce {idpce}) a le "
+        "Support {value} (papier ou cdrom/dvdrom), qui interdit un bloc PJ.",
+        "Attachment {ref} is sent, but the PJRef naming it (piece {idpce}) has Support "
+        "{value} (paper or CD/DVD), which forbids a PJ block.",
     ),
     severity=Severity.ERROR,
     scope=Scope.PJ,
@@ -763,12 +765,17 @@ def pjref_unresolved(record: Record, facts: FlowFacts) -> Iterator[Finding]:
 def pjref_physical_with_pj(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """A PJRef with Support 02 or 03 has no PJ block with its IdUnique in the flow."""
     refs = facts.state(_REFS_KEY, _Refs)
-    known: set[str] = facts.state(_PJ_KEY, set)
+    known: dict[str, Location] = facts.state(_PJ_KEY, dict)
     for support, value, location in refs.physical:
-        if value in known:
-            yield record.finding_at(
-                pjref_physical_with_pj.rule,  # type: ignore[attr-defined]
-                location,
+        pj = known.get(value)
+        if pj is not None:  # reported at the PJ, the one Hélios would reject
+            yield pjref_physical_with_pj.rule.finding(  # type: ignore[attr-defined]
+                record.lang,
+                line=pj.line,
+                xpath=pj.xpath,
                 value=support,
+                bordereau=location.bordereau,
+                piece=location.piece,
                 ref=value,
+                idpce=location.piece or "?",
             )

@@ -68,7 +68,16 @@ def _paper_support_with_pj(root: Any, rng: random.Random) -> list[Any]:
     ]
     if not refs:
         raise ValueError("the flow has no PJRef resolved in the flow")
-    return _set(rng.choice(refs).find("Support"), rng.choice(("02", "03")))
+    ref = rng.choice(refs)
+    old = ref.find("IdUnique").get("V")
+    (pj,) = root.xpath("PES_PJ/PJ[IdUnique/@V=$v][1]", v=old)
+    # The fault is reported at the PJ sent for a paper reference (the one Hélios rejects):
+    # its IdUnique is renamed, with every PJRef naming it, so that it is changed too.
+    new = old[:-1] + ("X" if old[-1] != "X" else "Y")
+    changed = _set(pj.find("IdUnique"), new)
+    for other in root.xpath(".//PJRef/IdUnique[@V=$v]", v=old):
+        changed += _set(other, new)
+    return changed + _set(ref.find("Support"), rng.choice(("02", "03")))
 
 
 def _pjref_type_domain(root: Any, rng: random.Random) -> list[Any]:

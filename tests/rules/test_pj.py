@@ -205,15 +205,26 @@ def test_pjref_resolved_when_pj_comes_first() -> None:
 
 
 def test_paper_support_with_a_pj_block() -> None:
+    """Reported at the PJ sent for a paper reference: Hélios rejects that PJ, not the flow."""
     root = tree()
-    root.find(".//PJRef/Support").set("V", "02")
-    (f,) = run(root)
+    ref = root.find(".//PJRef")
+    ref.find("Support").set("V", "02")
+    ident = ref.find("IdUnique").get("V")
+    pjs = [pj.find("IdUnique").get("V") for pj in root.iterfind("PES_PJ/PJ")]
+    at = f"/n:PES_Aller/PES_PJ[1]/PJ[{pjs.index(ident) + 1}]"
+    data = etree.tostring(root, xml_declaration=True, encoding="ISO-8859-1")
+    report = pes_v2.validate(data, schemas="embedded")
+    (f,) = [f for f in report.findings if f.rule.startswith("PES-PJ-")]
     assert (f.rule, f.severity, f.xpath, f.value) == (
         "PES-PJ-008",
         Severity.ERROR,
-        REF1 + "/Support[1]",
+        at + "/IdUnique[1]",
         "02",
     )
+    piece = ref.getparent().find("IdPce").get("V")
+    assert f.piece == piece and f"pièce {piece}" in f.message and ident in f.message
+    prediction = report.prediction
+    assert not prediction.flux_rejected and prediction.pjs_rejected == (at,)
 
 
 def test_pjref_typepj_against_piece_domain() -> None:

@@ -110,8 +110,9 @@ def check_business(root: Any, context: Mapping[str, Any] | None = None) -> list[
         if ref.get("V") not in pj_ids:
             bad("PES-PJ-003", ref)
     for ref in root.xpath(".//PJRef[Support/@V='02' or Support/@V='03']"):
-        if _v(ref, "IdUnique") in pj_ids:
-            bad("PES-PJ-008", ref.find("Support"))
+        if _v(ref, "IdUnique") in pj_ids:  # at the (first) PJ sent for a paper reference
+            sent = root.xpath("PES_PJ/PJ/IdUnique[@V=$v]", v=_v(ref, "IdUnique"))
+            bad("PES-PJ-008", sent[0])
     for dom, kinds in (("PES_DepenseAller", _TYPES_D), ("PES_RecetteAller", _TYPES_R)):
         for typepj in root.xpath(f"{dom}//PJRef/TypePJ"):
             if typepj.get("V") not in kinds:
