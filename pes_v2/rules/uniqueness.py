@@ -195,8 +195,8 @@ def duplicate_pj(record: Record, facts: FlowFacts) -> Iterator[Finding]:
 @rule(
     "PES-DUP-005",
     title=(
-        "Numéro de bordereau déjà utilisé dans le flux",
-        "Piece number already used in the flow",
+        "Numéro de pièce déjà utilisé dans un autre bordereau du flux",
+        "Piece number already used in another bordereau of the flow",
     ),
     message=(
         "La pièce n° {value} (exercice {exer}) figure déjà dans un autre bordereau de ce flux.",
