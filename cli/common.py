@@ -11,6 +11,7 @@ import click
 
 from pes_v2.errors import PesError
 from pes_v2.limits import DEFAULT_LIMITS, Limits
+from pes_v2.printable import printable
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -28,7 +29,7 @@ def cli_lang() -> str:
 
 def error_line(message: str, lang: str) -> str:
     """``pes-v2: error: message`` (``pes-v2 : erreur : …`` in French), on one line."""
-    first = message.splitlines()[0] if message.strip() else message
+    first = printable(message)  # a file name's newline or odd bytes stay on this line
     return f"pes-v2 : erreur : {first}" if lang == "fr" else f"pes-v2: error: {first}"
 
 

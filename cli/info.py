@@ -72,7 +72,7 @@ def info_document(outcome: FileOutcome) -> dict[str, Any]:
     return {
         "format": "pes-v2/info",
         "version": 1,
-        "path": outcome.path,
+        "path": outcome.shown,
         "valid": report.valid,
         "flow": report.flow.as_dict(),
         "DteStr": facts.dte_str if facts else None,
@@ -100,7 +100,7 @@ def info_text(outcome: FileOutcome, lang: str) -> str:
     header = flow.header
     facts = outcome.facts
     rows = [
-        (words["file"], outcome.path),
+        (words["file"], outcome.shown),
         (words["root"], flow.root or "?"),
         (words["size"], f"{flow.size or 0} {words['bytes']}"),
         (words["encoding"], flow.encoding or "?"),

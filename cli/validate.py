@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -294,15 +295,16 @@ def _write_acquits(outcomes: list[FileOutcome], output: str | None, lang: str) -
 
 
 def _identities(flows: list[str]) -> set[tuple[int, int]]:
-    """The (device, inode) of each flow that is a file: what names it whatever the path."""
+    """The (device, inode) of each flow that is a file, standard input included when a file
+    is redirected to it: what names it whatever the path."""
     found = set()
     for flow in flows:
         try:
-            if flow != STDIN:
-                status = os.stat(flow)
-                found.add((status.st_dev, status.st_ino))
-        except OSError:
+            status = os.fstat(sys.stdin.fileno()) if flow == STDIN else os.stat(flow)
+        except (OSError, ValueError, AttributeError):  # no real standard input (tests, IDEs)
             continue
+        if stat.S_ISREG(status.st_mode):
+            found.add((status.st_dev, status.st_ino))
     return found
 
 

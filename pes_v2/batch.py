@@ -25,6 +25,7 @@ from .findings import Finding, Report, Severity
 from .flowfacts import BordereauFacts, FileFacts, facts_of
 from .limits import Limits
 from .prediction import Predictor
+from .printable import printable
 from .rules import batch as batch_rules
 from .rules.totals import number_key
 
@@ -43,6 +44,15 @@ class FileOutcome:
     """True when the error is a bug in pes-v2 (exit code 3), not a problem with the input."""
     facts: FileFacts | None = None
     """Bordereau keys, totals and PJ ids (see :mod:`pes_v2.flowfacts`), when readable."""
+
+    def __post_init__(self) -> None:
+        if self.error is not None:  # one line, whatever the file name in it
+            object.__setattr__(self, "error", printable(self.error))
+
+    @property
+    def shown(self) -> str:
+        """The path as reports show it (see :func:`pes_v2.printable.printable`)."""
+        return printable(self.path)
 
     def fails(self, fail_on: Severity = Severity.ERROR) -> bool:
         return self.report is None or self.report.fails(fail_on)
@@ -172,7 +182,7 @@ class BatchChecks:
                     batch_rules.DUPLICATE_NOMFIC.finding(
                         self.lang,
                         value=flow.nom_fic,
-                        first=first,
+                        first=printable(first),
                         line=facts.nom_fic_line if facts else None,
                         xpath=f"/n:{flow.root}/Enveloppe[1]/Parametres[1]/NomFic[1]",
                     )
@@ -201,7 +211,7 @@ class BatchChecks:
                     batch_rules.DUPLICATE_PJ.finding(
                         self.lang,
                         value=pj.id_unique,
-                        first=first,
+                        first=printable(first),
                         line=pj.line,
                         xpath=f"{pj.xpath}/IdUnique[1]",
                     )
@@ -226,7 +236,7 @@ def _bordereau_finding(bordereau: BordereauFacts, first: str, lang: str) -> Find
     return batch_rules.DUPLICATE_BORDEREAU.finding(
         lang,
         value=label,
-        first=first,
+        first=printable(first),
         line=bordereau.line,
         xpath=f"{bordereau.xpath}/BlocBordereau[1]/IdBord[1]",
         bordereau=bordereau.id_bord,

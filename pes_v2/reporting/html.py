@@ -165,7 +165,7 @@ def _findings_table(findings: Sequence[Finding], words: dict[str, str]) -> str:
 
 def _file_section(outcome: FileOutcome, words: dict[str, str]) -> str:
     report = outcome.report
-    out = [f'<section class="file"><h2>{_e(outcome.path)}</h2>']
+    out = [f'<section class="file"><h2>{_e(outcome.shown)}</h2>']
     if report is None:
         out.append(f'<p><span class="verdict na">{_e(words["unreadable"])}</span> ')
         out.append(f"{_e(outcome.error)}</p></section>")

@@ -19,7 +19,7 @@ def _file_entry(outcome: FileOutcome) -> dict[str, Any]:
     report = outcome.report
     if report is None:
         return {
-            "path": outcome.path,
+            "path": outcome.shown,
             "valid": False,
             "root": None,
             "flow": None,
@@ -30,7 +30,7 @@ def _file_entry(outcome: FileOutcome) -> dict[str, Any]:
             "internal_error": outcome.internal,
         }
     return {
-        "path": outcome.path,
+        "path": outcome.shown,
         "valid": report.valid,
         "root": report.flow.root,
         "flow": report.flow.as_dict(),

@@ -40,11 +40,11 @@ def render_junit(
     suites = etree.Element("testsuites", name="pes-v2")
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for outcome in outcomes:
-        suite = etree.SubElement(suites, "testsuite", name=outcome.path)
+        suite = etree.SubElement(suites, "testsuite", name=outcome.shown)
         counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
         report = outcome.report
         if report is None:
-            case = etree.SubElement(suite, "testcase", classname=outcome.path, name="validation")
+            case = etree.SubElement(suite, "testcase", classname=outcome.shown, name="validation")
             error = etree.SubElement(
                 case,
                 "error",
@@ -65,7 +65,7 @@ def render_junit(
                 case = etree.SubElement(
                     suite,
                     "testcase",
-                    classname=outcome.path,
+                    classname=outcome.shown,
                     name=f"{rule_id} {titles[rule_id]}",
                 )
                 counts["tests"] += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from pathlib import PurePath
 from typing import Any
@@ -20,7 +21,8 @@ _LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 def _uri(path: str) -> str:
     if path == STDIN:
         return "stdin"
-    return quote(PurePath(path).as_posix(), safe="/:")
+    # The file name's own bytes, percent-encoded (a name need not be UTF-8).
+    return quote(os.fsencode(PurePath(path).as_posix()), safe="/:")
 
 
 def _result(finding: Finding, uri: str, index: dict[str, int]) -> dict[str, Any]:
@@ -84,7 +86,7 @@ def sarif_document(
             notifications.append(
                 {
                     "level": "error",
-                    "message": {"text": f"{outcome.path}: {outcome.error}"},
+                    "message": {"text": f"{outcome.shown}: {outcome.error}"},
                     "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}}}],
                 }
             )

@@ -133,15 +133,15 @@ def _verdict(outcome: FileOutcome, words: dict[str, str], style: Style) -> str:
     report = outcome.report
     if report is None:
         label = words["internal"] if outcome.internal else words["unreadable"]
-        return f"{style('✘', fg='red')} {outcome.path} : {label} — {outcome.error}"
+        return f"{style('✘', fg='red')} {outcome.shown} : {label} — {outcome.error}"
     counts = f"{len(report.errors)} {words['errors']}, {len(report.warnings)} {words['warnings']}"
     flow = report.flow
     facts = (
         f"{flow.root or '?'}, {flow.bordereaux} {words['bordereaux']}, {flow.pjs} {words['pjs']}"
     )
     if report.valid:
-        return f"{style('✔', fg='green')} {outcome.path} : {words['valid']} ({facts}; {counts})"
-    return f"{style('✘', fg='red')} {outcome.path} : {words['invalid']} ({facts}; {counts})"
+        return f"{style('✔', fg='green')} {outcome.shown} : {words['valid']} ({facts}; {counts})"
+    return f"{style('✘', fg='red')} {outcome.shown} : {words['invalid']} ({facts}; {counts})"
 
 
 def _prediction_line(outcome: FileOutcome, words: dict[str, str]) -> str | None:

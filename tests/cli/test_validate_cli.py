@@ -257,3 +257,62 @@ def test_limits_on_the_command_line() -> None:
         assert code == 2 and "n'est pas un entier positif" in err
         assert "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert data == VALID.read_bytes()
+
+
+def test_output_naming_the_file_redirected_to_standard_input(tmp_path: Path) -> None:
+    """``-o F - < F`` opened F for the report before standard input was read: the flow was
+    lost. Standard input redirected from a file is one of the flows like any other."""
+    import subprocess
+    import sys
+
+    flow = tmp_path / "flux.xml"
+    flow.write_bytes(VALID.read_bytes())
+    with flow.open("rb") as stdin:
+        result = subprocess.run(
+            [sys.executable, "-m", "pes_v2.cli", "validate", "--lang", "en", "-o", str(flow), "-"],
+            stdin=stdin,
+            capture_output=True,
+            check=False,
+        )
+    assert result.returncode == 2
+    assert b"is one of the flows to validate" in result.stderr
+    assert flow.read_bytes() == VALID.read_bytes()
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "jsonl", "html", "junit", "sarif"])
+def test_file_names_that_are_not_utf8_or_hold_control_characters(tmp_path: Path, fmt: str) -> None:
+    """A name's undecodable byte or control character is written \\xNN in every report
+    (percent-encoded in SARIF's URIs): junit and sarif raised UnicodeEncodeError, json
+    carried a byte that is not UTF-8."""
+    names = [os.fsdecode(b"bad\xff.xml"), "a\x01b.xml", "two\nlines.xml"]
+    for name in names:
+        (tmp_path / name).write_bytes(VALID.read_bytes())
+    target = tmp_path / "report.out"
+    code, _out, err = run(
+        "validate", "--format", fmt, "-o", str(target), *(str(tmp_path / n) for n in names)
+    )
+    assert code in (0, 1) and err == ""
+    text = target.read_bytes().decode("utf-8")  # well-formed UTF-8
+    shown = ["bad\\xff.xml", "a\\x01b.xml", "two\\x0alines.xml"]
+    if fmt == "json":
+        paths = [entry["path"] for entry in json.loads(text)["files"]]
+    elif fmt == "jsonl":
+        lines = [json.loads(line) for line in text.splitlines()]
+        paths = [line["path"] for line in lines if line.get("type") == "file"]
+    elif fmt == "sarif":
+        paths, shown = text, ["bad%FF.xml", "a%01b.xml", "two%0Alines.xml"]
+    else:
+        if fmt == "junit":
+            from lxml import etree
+
+            etree.fromstring(text.encode("utf-8"))
+        paths = text
+    for name in shown:
+        assert (
+            any(str(p).endswith(name) for p in paths) if isinstance(paths, list) else name in paths
+        )
+
+
+def test_an_error_line_stays_one_line_whatever_the_file_name(tmp_path: Path) -> None:
+    code, _out, err = run("validate", "--lang", "en", str(tmp_path / "no\nsuch.xml"))
+    assert code == 2 and err.count("\n") == 1 and "no\\x0asuch.xml" in err
