@@ -48,6 +48,8 @@ def load_trust(anchors: Iterable[bytes | str | os.PathLike[str]] | None) -> tupl
     each read as certificates now: one that does not parse is a :class:`ConfigError` here,
     not a failure in the middle of a signature check."""
     pems: list[tuple[str | None, bytes]] = []
+    if isinstance(anchors, (bytes, str, os.PathLike)):  # one anchor, not a sequence of them
+        anchors = (anchors,)
     for anchor in anchors or ():
         if isinstance(anchor, bytes):
             pems.append((None, anchor))

@@ -59,6 +59,11 @@ def load_context(
             data = tomllib.loads(text.decode("utf-8"))
         else:
             data = json.loads(text.decode("utf-8"))
+    except RecursionError:  # JSON or TOML nested beyond what the parser can follow
+        raise ConfigError(
+            f"{path}: not a valid context file: nested too deeply",
+            f"{path} : fichier de contexte invalide : imbrication trop profonde",
+        ) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise ConfigError(
             f"{path}: not a valid context file: {exc}",

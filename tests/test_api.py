@@ -180,3 +180,15 @@ def test_reading_stops_past_the_most_records_a_flow_may_hold() -> None:
     whole = pes_v2.validate(data, schemas="embedded", limits=pes_v2.Limits(max_records=15))
     assert whole.valid and whole.flow.bordereaux == 6 and whole.flow.pjs == 3
     assert not pes_v2.validate(data, schemas="embedded", limits=pes_v2.Limits(max_records=14)).valid
+
+
+def test_one_trust_anchor_may_be_given_alone(tmp_path: Path) -> None:
+    """A single path or PEM was iterated character by character (``open(97)``...)."""
+    from pes_v2.api import load_trust
+    from pes_v2.testing.signing import test_pki
+
+    pem = test_pki().root.cert_pem()
+    path = tmp_path / "root.pem"
+    path.write_bytes(pem)
+    assert load_trust(pem) == load_trust([pem]) == (pem,)
+    assert load_trust(str(path)) == load_trust(path) == (pem,)

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 import pes_v2
 from pes_v2.cli.main import cli
 from pes_v2.context import gives, load_context
+from pes_v2.errors import ConfigError
 from pes_v2.rules import all_rules, load
 from pes_v2.testing import FlowSpec, build_flow
 
@@ -140,3 +141,17 @@ def test_a_rule_runs_once_its_key_is_given() -> None:
     known = FLOW.split(b'<IdPost V="', 1)[1].split(b'"', 1)[0].decode()
     report = pes_v2.validate(FLOW, schemas="embedded", context={"IdPost": [known]})
     assert not [f for f in report.findings if f.rule == "PES-HDR-006"]
+
+
+@pytest.mark.parametrize(
+    ("suffix", "text"),
+    [(".json", "[" * 100_000 + "]" * 100_000), (".toml", "a = " + "[" * 100_000 + "]" * 100_000)],
+)
+def test_a_context_nested_too_deeply_is_a_config_error(
+    tmp_path: Path, suffix: str, text: str
+) -> None:
+    """The parsers recurse: RecursionError escaped as a traceback."""
+    path = tmp_path / f"context{suffix}"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match="nested too deeply"):
+        load_context(path)

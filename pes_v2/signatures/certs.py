@@ -28,9 +28,12 @@ def load_certificate(der: bytes) -> x509.Certificate:
     """Parse a DER certificate; ``ValueError`` when it is not one or is absurdly large."""
     if len(der) > MAX_CERT_BYTES:
         raise ValueError(f"certificate of {len(der)} bytes (limit {MAX_CERT_BYTES})")
-    cert = x509.load_der_x509_certificate(der)
-    # cryptography parses some parts lazily: read them now, so that a damaged certificate
-    # is refused here (as unreadable) rather than later, wherever a name is first used.
+    return _read_whole(x509.load_der_x509_certificate(der))
+
+
+def _read_whole(cert: x509.Certificate) -> x509.Certificate:
+    """``cert``, its lazily parsed parts read now: a damaged certificate is refused here (as
+    unreadable, ``ValueError``) rather than later, wherever a name or extension is first used."""
     try:
         cert.subject.rfc4514_string()
         cert.issuer.rfc4514_string()
@@ -155,7 +158,7 @@ def load_anchors(pems: Iterable[bytes | str]) -> list[x509.Certificate]:
     anchors: list[x509.Certificate] = []
     for pem in pems:
         data = pem.encode("ascii") if isinstance(pem, str) else pem
-        anchors.extend(x509.load_pem_x509_certificates(data))
+        anchors.extend(_read_whole(cert) for cert in x509.load_pem_x509_certificates(data))
     return anchors
 
 

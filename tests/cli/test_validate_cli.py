@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -235,11 +236,32 @@ def test_trust_anchors_on_the_command_line(tmp_path: Path) -> None:
     (entry,) = json.loads(out)["files"]
     assert {s["sub_indication"] for s in entry["signatures"]} == {"NO_CERTIFICATE_CHAIN_FOUND"}
     bad = tmp_path / "not-a-cert.pem"
-    for content in ("hello", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"):
-        bad.write_text(content)  # no certificate, or one whose body does not parse
+    for content in (
+        "hello",
+        "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+        _damaged_extension(pki.root.cert),
+    ):
+        # no certificate, one whose body does not parse, one whose extension does not (it
+        # was accepted, then stopped every signed flow with an internal error)
+        bad.write_text(content)
         code, out, err = run("validate", "--lang", "en", "--trust", str(bad), str(flow))
         assert code == 2 and not out
         assert err == f"pes-v2: error: {bad}: a trust anchor is not a PEM certificate\n"
+
+
+def _damaged_extension(cert: Any) -> str:
+    """``cert`` in PEM, its BasicConstraints value a SET instead of a SEQUENCE."""
+    import base64
+
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    der = bytearray(cert.public_bytes(Encoding.DER))
+    oid = der.find(bytes([6, 3, 0x55, 0x1D, 0x13]))  # 2.5.29.19
+    octets = der.find(b"\x04", oid + 5)
+    assert der[octets + 2] == 0x30
+    der[octets + 2] = 0x31
+    body = base64.encodebytes(bytes(der)).decode("ascii")
+    return f"-----BEGIN CERTIFICATE-----\n{body}-----END CERTIFICATE-----\n"
 
 
 def test_limits_on_the_command_line() -> None:
