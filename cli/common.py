@@ -70,4 +70,9 @@ def parse_limits(values: tuple[str, ...]) -> Limits:
                 fr=f"limite {name} : {value!r} n'est pas un entier positif (K, M, G admis)",
             )
         changes[name] = int(match.group(1)) * _UNITS[match.group(2).upper()]
+        if changes[name] > Limits.highest(name):
+            fail(
+                f"limit {name}: {value!r} is above {Limits.highest(name):,}",
+                fr=f"limite {name} : {value!r} dépasse {Limits.highest(name):,}",
+            )
     return DEFAULT_LIMITS.with_(**changes) if changes else DEFAULT_LIMITS

@@ -57,10 +57,25 @@ class Limits:
         for name, value in vars(self).items():
             if type(value) is not int or value < 1:
                 raise ValueError(f"limit {name} must be a positive integer, not {value!r}")
+            highest = self.highest(name)
+            if value > highest:
+                raise ValueError(f"limit {name} must be at most {highest:,}, not {value:,}")
+
+    @staticmethod
+    def highest(name: str) -> int:
+        """The largest value the limit ``name`` accepts."""
+        return _HIGHEST.get(name, _ANY_HIGHEST)
 
     def with_(self, **changes: int) -> Limits:
         """A copy with some limits changed."""
         return replace(self, **changes)
 
+
+_HIGHEST = {
+    "max_depth": 2048,  # libxml2 itself refuses deeper nesting
+    "chunk_size": 64 << 20,  # a buffer of this size is allocated for each read
+}
+_ANY_HIGHEST = 1 << 53
+"""Above any sane bound (8 PiB), below what the C libraries' integers hold."""
 
 DEFAULT_LIMITS = Limits()

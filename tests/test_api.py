@@ -129,6 +129,17 @@ def test_a_limit_is_a_positive_integer(value: object) -> None:
     assert pes_v2.Limits().with_(max_depth=1).max_depth == 1
 
 
+@pytest.mark.parametrize(
+    ("name", "highest"), [("max_depth", 2048), ("chunk_size", 64 << 20), ("max_records", 1 << 53)]
+)
+def test_a_limit_has_a_ceiling(name: str, highest: int) -> None:
+    """Beyond it the limit would exhaust memory (a chunk buffer, a depth probe) or overflow
+    a C integer: MemoryError and OverflowError escaped from the validation."""
+    assert getattr(pes_v2.Limits().with_(**{name: highest}), name) == highest
+    with pytest.raises(ValueError, match=f"limit {name} must be at most"):
+        pes_v2.Limits().with_(**{name: highest + 1})
+
+
 def test_findings_beyond_the_limit_of_their_rule_are_counted_and_still_predicted(
     tmp_path: Path,
 ) -> None:

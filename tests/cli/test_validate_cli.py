@@ -274,6 +274,9 @@ def test_limits_on_the_command_line() -> None:
     code, _, err = run("validate", "--limit", "nope=3", str(VALID))
     assert code == 2 and "limite inconnue 'nope'" in err
     assert run("validate", "--limit", "max_depth=-1", str(VALID))[0] == 2
+    for value in ("999999999999999999", "9999999999G", "2049"):  # memory, overflow, libxml2
+        code, _, err = run("validate", "--limit", f"max_depth={value}", str(VALID))
+        assert code == 2 and "dépasse 2,048" in err and "Traceback" not in err
     for value in ("9" * 5000, "\u0661\u0662", "\u00b2"):  # int() refuses or reads them
         code, _, err = run("validate", "--limit", f"max_depth={value}", str(VALID))
         assert code == 2 and "n'est pas un entier positif" in err
