@@ -423,6 +423,8 @@ def _prolog_end(head: bytes) -> int | None:
             if length - position < 9:
                 return None
             raise ValueError("doctype")
+        elif length - position < 2:
+            return None  # a "<" alone: a comment, a PI or the root may follow
         else:
             return position
 
@@ -792,13 +794,17 @@ class Reader:
             joined = b"".join(head)
             try:
                 root_start = _prolog_end(joined)
-                if root_start is not None:
+                # The root's start tag whole (its name, namespaces, line) before going on.
+                if root_start is not None and (
+                    joined.find(b">", root_start) >= 0
+                    or size > limits.max_prolog + limits.max_markup_bytes
+                ):
                     break
             except ValueError:
                 queue.append(S.DOCTYPE.finding(lang, line=_line_of(joined, b"<!")))
                 yield from _flush(queue)
                 return
-            if size > limits.max_prolog:
+            if root_start is None and size > limits.max_prolog:
                 queue.append(
                     S.LIMIT_EXCEEDED.finding(
                         lang, reason=f"prolog > {limits.max_prolog} bytes", line=1

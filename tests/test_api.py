@@ -203,3 +203,28 @@ def test_one_trust_anchor_may_be_given_alone(tmp_path: Path) -> None:
     path.write_bytes(pem)
     assert load_trust(pem) == load_trust([pem]) == (pem,)
     assert load_trust(str(path)) == load_trust(path) == (pem,)
+
+
+def _rules_and_encoding(data: bytes, chunk_size: int) -> tuple[list[str], str | None]:
+    report = pes_v2.validate(data, schemas="embedded", limits=pes_v2.Limits(chunk_size=chunk_size))
+    return sorted(f.rule for f in report.findings), report.flow.encoding
+
+
+@pytest.mark.parametrize("chunk_size", [1, 2, 3, 7, 50, 200, 319, 4096])
+def test_the_reading_chunks_change_nothing(chunk_size: int) -> None:
+    """A chunk ending right after the "<" of the prolog's first comment made it the root's
+    start (the ISO-8859-1 flow was read as UTF-8), and a root start tag cut between two
+    chunks left the root unknown, its headers read amiss (a false PES-HDR-005)."""
+    data = (FIXTURES / "valid" / "embedded-base-depense.xml").read_bytes()
+    assert _rules_and_encoding(data, chunk_size) == _rules_and_encoding(data, 1 << 16)
+
+
+def test_a_root_start_tag_across_the_first_chunks_edge() -> None:
+    data = (FIXTURES / "valid" / "embedded-base-depense.xml").read_bytes()
+    declaration, rest = data.split(b"?>", 1)
+    expected = _rules_and_encoding(data, 1 << 16)
+    root = rest.index(b"<n:PES_Aller")
+    for cut in range(-3, 40, 7):  # the 64 KiB chunk's edge just before or inside the tag
+        filler = (1 << 16) - len(declaration) - 2 - root - cut - 7
+        flow = declaration + b"?><!--" + b"x" * filler + b"-->" + rest
+        assert _rules_and_encoding(flow, 1 << 16) == expected, cut
