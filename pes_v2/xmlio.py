@@ -157,6 +157,13 @@ def open_input(source: Source) -> Input:
         return Input(path, size, opened, lambda: open(path, "rb"), True)
     if hasattr(source, "read"):
         stream = source
+        if isinstance(stream, io.TextIOBase):
+            raise InputError(
+                "the file object must be opened in binary mode",
+                "le fichier doit être ouvert en mode binaire",
+            )
+        if getattr(stream, "closed", False):
+            raise InputError("the file object is closed", "le fichier est fermé")
         name = getattr(source, "name", None)
         reopen = None
         start = None

@@ -228,3 +228,17 @@ def test_a_root_start_tag_across_the_first_chunks_edge() -> None:
         filler = (1 << 16) - len(declaration) - 2 - root - cut - 7
         flow = declaration + b"?><!--" + b"x" * filler + b"-->" + rest
         assert _rules_and_encoding(flow, 1 << 16) == expected, cut
+
+
+def test_a_file_object_in_text_mode_or_closed_is_an_input_error(tmp_path: Path) -> None:
+    """A text-mode file raised UnicodeDecodeError, a closed one ValueError: neither is a
+    PesError, which is all the API promises to raise."""
+    path = FIXTURES / "valid" / "embedded-base-depense.xml"
+    with path.open(encoding="utf-8") as text, pytest.raises(pes_v2.InputError, match="binary"):
+        pes_v2.validate(text, schemas="embedded")
+    with pytest.raises(pes_v2.InputError, match="binary"):
+        pes_v2.validate(io.StringIO("<a/>"), schemas="embedded")
+    closed = path.open("rb")
+    closed.close()
+    with pytest.raises(pes_v2.InputError, match="closed"):
+        pes_v2.validate(closed, schemas="embedded")
