@@ -338,7 +338,7 @@ def _fingerprint(bundle: _Bundle, files: list[Path]) -> str:
         if not _inside(path, pes):
             continue
         content = path.read_bytes().replace(b"\xc2\xa0", b"")
-        digest.update(path.relative_to(bundle.base).as_posix().encode() + b"\0")
+        digest.update(os.fsencode(path.relative_to(bundle.base).as_posix()) + b"\0")
         digest.update(content.translate(None, _ASCII_SPACE) + b"\0")
     return digest.hexdigest()
 
@@ -647,7 +647,7 @@ def _tree_signature(folder: Path) -> str:
             path = os.path.join(current, name)
             with contextlib.suppress(OSError):
                 st = os.stat(path)
-                digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+                digest.update(os.fsencode(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0"))
     return digest.hexdigest()
 
 

@@ -532,3 +532,17 @@ def test_w3c_doctype_tolerated_without_network(tmp_path: Path, listener: socket.
     types.write_text(doctype + types.read_text().replace(f'"{NS}/aller"', '"&ns;"'))
     assert SchemaBundle.from_path(folder).schema_for(ALLER) is not None
     assert _no_connection(listener)
+
+
+def test_a_bundle_folder_may_hold_a_name_that_is_not_utf8(
+    official_v530: Path, tmp_path: Path
+) -> None:
+    """Its fingerprint took file names as UTF-8 text: UnicodeEncodeError, a traceback."""
+    import os
+
+    copy = tmp_path / "bundle"
+    shutil.copytree(official_v530, copy)
+    (copy / os.fsdecode(b"notes\xff.txt")).write_bytes(b"x")
+    (copy / "PES_V2" / os.fsdecode(b"lisez-moi\xe9.txt")).write_bytes(b"x")
+    bundle = resolve_bundle(str(copy))
+    assert bundle.info.version == "5.30"
