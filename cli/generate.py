@@ -13,6 +13,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from pes_v2.testing import MUTATIONS, FlowSpec, build_flow, mutate, write_flow
 from pes_v2.testing.signing import DgfipSigner
 
+from .common import fail
+
 __all__ = ["generate"]
 
 
@@ -54,7 +56,7 @@ __all__ = ["generate"]
 )
 @click.option(
     "--pj-size",
-    type=click.IntRange(1),
+    type=click.IntRange(1, 200_000_000),  # what a PJ may inflate to (Limits.max_pj_decompressed)
     default=2000,
     show_default=True,
     help="Size of each attachment in bytes, before gzip and base64.",
@@ -68,7 +70,7 @@ __all__ = ["generate"]
 )
 @click.option(
     "--target-mb",
-    type=click.FloatRange(0, min_open=True),
+    type=click.FloatRange(0, 1_000_000, min_open=True),
     default=None,
     help="Add bordereaux until the flow reaches about this many MB (10^6 bytes).",
 )
@@ -137,20 +139,27 @@ def generate(
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
-    if mutation is not None:
-        try:
-            result = mutate(build_flow(spec), mutation, seed=seed)
-        except ValueError as exc:
-            raise click.UsageError(f"--mutate {mutation}: {exc}") from exc
-        _emit(out, result.data)
-        click.echo(f"{result.name}: {result.rule} at {result.xpath}", err=True)
-        if result.context is not None:  # the rule only runs with these Hélios-side facts
-            facts = json.dumps(dict(result.context), ensure_ascii=False)
-            click.echo(f"context (validate with --context): {facts}", err=True)
-    elif out == "-":
-        write_flow(spec, sys.stdout.buffer)
-    else:
-        write_flow(spec, out)
+    try:
+        if mutation is not None:
+            try:
+                result = mutate(build_flow(spec), mutation, seed=seed)
+            except ValueError as exc:
+                raise click.UsageError(f"--mutate {mutation}: {exc}") from exc
+            _emit(out, result.data)
+            click.echo(f"{result.name}: {result.rule} at {result.xpath}", err=True)
+            if result.context is not None:  # the rule only runs with these Hélios-side facts
+                facts = json.dumps(dict(result.context), ensure_ascii=False)
+                click.echo(f"context (validate with --context): {facts}", err=True)
+        elif out == "-":
+            write_flow(spec, sys.stdout.buffer)
+        else:
+            write_flow(spec, out)
+    except OSError as exc:  # a folder that does not exist, a full disk…
+        where = "stdout" if out == "-" else out
+        fail(
+            f"{where}: cannot write ({exc.strerror or exc})",
+            fr=f"{where} : écriture impossible ({exc.strerror or exc})",
+        )
 
 
 def _signer(key_file: str, cert_file: str) -> DgfipSigner:
