@@ -7,11 +7,12 @@ import sys
 
 import click
 
-from pes_v2.ack import explain_acquit, read_acquit
+from pes_v2.ack import ACK_MAX_BYTES, explain_acquit, read_acquit
 from pes_v2.api import validate as validate_flow
 from pes_v2.bundles import resolve_bundle
 from pes_v2.errors import PesError
 from pes_v2.findings import Severity
+from pes_v2.xmlio import read_whole
 
 from .common import EXIT_INVALID, EXIT_OK, fail
 
@@ -29,9 +30,10 @@ def ack(path: str, fmt: str, lang: str, schemas: str | None) -> None:
     (NACK), 2 unreadable file.
     """
     try:
-        document = read_acquit(path)
+        content = read_whole(path, ACK_MAX_BYTES)  # once: a FIFO cannot be read twice
+        document = read_acquit(content)
         bundle = resolve_bundle(schemas)
-        report = validate_flow(path, schemas=bundle, lang=lang)
+        report = validate_flow(content, schemas=bundle, lang=lang)
     except PesError as exc:
         fail(f"{path}: {exc}", fr=f"{path} : {exc.message('fr')}")
     problems = [f for f in report.findings if f.severity is not Severity.INFO]

@@ -542,6 +542,10 @@ def _errors(element: Any) -> tuple[AckError, ...]:
     )
 
 
+ACK_MAX_BYTES = 64 << 20
+"""Largest acknowledgment read (Hélios's are a few kilobytes; one element per bordereau/PJ)."""
+
+
 def read_acquit(source: str | os.PathLike[str] | bytes | IO[bytes]) -> AckDocument:
     """Read a received PES_ACQUIT (v1 or v2 namespace) with a hardened parser.
 

@@ -207,6 +207,21 @@ def _open_no_wait(path: str) -> BinaryIO:
         raise
 
 
+def read_whole(path: str | os.PathLike[str], limit: int) -> bytes:
+    """The bytes of a small file (an acknowledgment, not a flow), read once, never waiting
+    for a FIFO's writer; :class:`InputError` when unreadable or larger than ``limit``."""
+    handle = open_input(path)
+    try:
+        data = b"".join(_chunks(handle.stream, 1 << 16, stop_after=limit))
+    finally:
+        handle.close()
+    if len(data) > limit:
+        raise InputError(
+            f"{path}: larger than {limit:,} bytes", f"{path} : plus de {limit:,} octets"
+        )
+    return data
+
+
 def reopener(source: Source) -> Callable[[], BinaryIO] | None:
     """A way to read ``source`` again from its start, independently of a read in progress
     (paths and bytes only: a caller's stream cannot be read twice at once)."""
@@ -305,8 +320,10 @@ def scan_tag(stream: BinaryIO, name: bytes, *, block: int = 1 << 20) -> TagScan:
         carry = (carry + bytes(buffer[max(0, count - len(name)) : count]))[-len(name) :]
 
 
-def _chunks(stream: BinaryIO, size: int) -> Iterator[bytes]:
-    while True:
+def _chunks(stream: BinaryIO, size: int, stop_after: int | None = None) -> Iterator[bytes]:
+    """``stream`` in chunks of ``size`` bytes (up to just past ``stop_after`` bytes)."""
+    read = 0
+    while stop_after is None or read <= stop_after:
         try:
             chunk = stream.read(size)
         except OSError as exc:
@@ -321,6 +338,7 @@ def _chunks(stream: BinaryIO, size: int) -> Iterator[bytes]:
                 "the file object must be opened in binary mode",
                 "le fichier doit être ouvert en mode binaire",
             )
+        read += len(chunk)
         yield chunk
 
 

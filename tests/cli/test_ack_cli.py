@@ -138,3 +138,20 @@ def test_an_acquit_with_a_doctype_or_a_foreign_namespace_exits_2(tmp_path: Path)
         result = CliRunner().invoke(cli, ["ack", "--lang", "en", str(path)])
         assert result.exit_code == 2, (name, result.stdout)
         assert messages[name] in result.stderr
+
+
+def test_a_fifo_nobody_writes_to_is_not_waited_for(tmp_path: Path) -> None:
+    """The acknowledgment was parsed by path, which waits for a FIFO's writer forever."""
+    import os
+    import subprocess
+    import sys
+
+    fifo = tmp_path / "ack.xml"
+    os.mkfifo(fifo)
+    result = subprocess.run(
+        [sys.executable, "-m", "pes_v2.cli", "ack", "--lang", "en", str(fifo)],
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2 and b"not a readable XML file" in result.stderr
