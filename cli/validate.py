@@ -13,7 +13,7 @@ from typing import IO, Any
 import click
 
 from pes_v2.api import load_trust
-from pes_v2.batch import STDIN, FileOutcome, default_jobs, expand_paths, validate_paths
+from pes_v2.batch import STDIN, FileOutcome, default_jobs, files_to_validate, validate_paths
 from pes_v2.bundles import resolve_bundle
 from pes_v2.context import load_context
 from pes_v2.errors import PesError
@@ -156,20 +156,9 @@ def validate(
         bundle = resolve_bundle(schemas)
         context = load_context(context_file)
         trust = load_trust(trust_files)
-        files = list(expand_paths(paths))
+        files = files_to_validate(list(paths))
     except PesError as exc:
         fail(exc)
-    if not files:  # only folders, with no flow in them: nothing was checked
-        where = ", ".join(paths)
-        fail(
-            f"{where}: no *.xml file to validate",
-            fr=f"{where} : aucun fichier *.xml à valider",
-        )
-    if paths.count(STDIN) > 1:
-        fail(
-            "'-' (standard input) can be given only once",
-            fr="« - » (l'entrée standard) ne peut être donné qu'une fois",
-        )
     if fmt == "acquit" and len(files) > 1 and not output:
         fail(
             "--format acquit with several files needs --output DIR (one ACK per flow)",

@@ -15,7 +15,7 @@ from .limits import DEFAULT_LIMITS, Limits
 from .xmlio import Source
 
 
-def _options(
+def checked_options(
     schemas: str | os.PathLike[str] | SchemaBundle | None,
     profile: str,
     lang: str,
@@ -23,6 +23,7 @@ def _options(
     context: str | os.PathLike[str] | Mapping[str, Any] | None = None,
     trust: Iterable[bytes | str | os.PathLike[str]] | None = None,
 ) -> Options:
+    """The options of a validation, each checked now (:class:`ConfigError` when unusable)."""
     if lang not in LANGS:
         raise ConfigError(
             f"unknown language {lang!r}: choose one of {', '.join(LANGS)}",
@@ -101,7 +102,7 @@ def iter_findings(
     :class:`~pes_v2.PesError` only when the flow cannot be validated at all (unreadable path,
     unusable bundle, bad option).
     """
-    yield from Validation(source, _options(schemas, profile, lang, limits, context, trust))
+    yield from Validation(source, checked_options(schemas, profile, lang, limits, context, trust))
 
 
 def validate(
@@ -115,7 +116,7 @@ def validate(
     trust: Iterable[bytes | str | os.PathLike[str]] | None = None,
 ) -> Report:
     """Validate one flow and return its :class:`~pes_v2.Report` (findings in document order)."""
-    validation = Validation(source, _options(schemas, profile, lang, limits, context, trust))
+    validation = Validation(source, checked_options(schemas, profile, lang, limits, context, trust))
     for _finding in validation:
         pass
     return validation.report()

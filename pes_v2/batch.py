@@ -17,10 +17,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .api import load_trust, validate
+from .api import checked_options, validate
 from .bundles import SchemaBundle, resolve_bundle
-from .context import load_context
-from .errors import InputError, PesError
+from .errors import ConfigError, InputError, PesError
 from .findings import Finding, Report, Severity
 from .flowfacts import BordereauFacts, FileFacts, facts_of
 from .limits import Limits
@@ -77,6 +76,23 @@ def expand_paths(paths: Iterable[str]) -> Iterator[str]:
             raise InputError(
                 f"{path}: no such file or directory", f"{path} : fichier ou dossier introuvable"
             )
+
+
+def files_to_validate(paths: list[str]) -> list[str]:
+    """The files ``paths`` name (folders: their ``*.xml``); :class:`ConfigError` when that is
+    nothing (empty folders are no valid flows) or names standard input twice."""
+    files = list(expand_paths(paths))
+    if not files:
+        where = ", ".join(paths) or "(nothing given)"
+        raise ConfigError(
+            f"{where}: no *.xml file to validate", f"{where} : aucun fichier *.xml à valider"
+        )
+    if files.count(STDIN) > 1:
+        raise ConfigError(
+            "'-' (standard input) can be given only once",
+            "« - » (l'entrée standard) ne peut être donné qu'une fois",
+        )
+    return files
 
 
 @contextlib.contextmanager
@@ -448,13 +464,14 @@ def validate_many(
 
     Outcomes come in input order whatever ``jobs`` (default: one worker per CPU); a file
     that cannot be validated is an outcome with ``error`` set, never an exception.  Raises
-    :class:`~pes_v2.PesError` only for a setup problem (missing path, unusable bundle or
-    context).
+    :class:`~pes_v2.PesError` only for a setup problem, before any file is validated: a
+    missing path, nothing to validate (folders without ``*.xml``), standard input twice, an
+    unusable bundle, context, trust anchor, language or profile.
     """
-    bundle = resolve_bundle(schemas)
-    loaded = load_context(context)
-    anchors = load_trust(trust)
-    files = list(expand_paths(os.fspath(p) for p in paths))
+    options = checked_options(schemas, profile, lang, limits, context, trust)  # checked up front
+    files = files_to_validate([os.fspath(p) for p in paths])
+    bundle, loaded, anchors = options.bundle, options.context, options.trust
+    assert bundle is not None  # checked_options resolves it
     yield from validate_paths(
         files,
         schemas=bundle,

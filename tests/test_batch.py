@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -231,3 +232,26 @@ def test_every_format_from_the_command_line(batch: Path, tmp_path: Path) -> None
     )
     assert result.exit_code == 1
     assert len(list(target.glob("*.acquit.xml"))) == 9
+
+
+@pytest.mark.parametrize(
+    ("paths", "options", "message"),
+    [
+        (["EMPTY"], {}, "no *.xml file to validate"),
+        ([], {}, "no *.xml file to validate"),
+        (["-", "-"], {}, "standard input"),
+        (["FLOW"], {"lang": "de"}, "unknown language"),
+        (["FLOW"], {"profile": "nope"}, "unknown profile"),
+    ],
+)
+def test_a_batch_with_nothing_to_validate_or_bad_options_is_a_config_error(
+    tmp_path: Path, paths: list[str], options: dict[str, str], message: str
+) -> None:
+    """As the command line refuses them: the API returned no outcome for empty folders, and
+    one error outcome per file for an unknown language or profile."""
+    (tmp_path / "empty").mkdir()
+    flow = tmp_path / "flow.xml"
+    flow.write_bytes(build_flow(FlowSpec(seed=1, depense=1, pieces=1, lines=1)))
+    named = [{"EMPTY": str(tmp_path / "empty"), "FLOW": str(flow)}.get(p, p) for p in paths]
+    with pytest.raises(pes_v2.ConfigError, match=re.escape(message)):
+        list(pes_v2.validate_many(named, jobs=1, schemas="embedded", **options))
