@@ -75,8 +75,8 @@ def exit_code(outcomes: list[FileOutcome], fail_on: Severity) -> int:
     "--output",
     "-o",
     type=click.Path(writable=True),
-    help="Write the report to this file instead of standard output (acquit with several "
-    "files: a directory, one <name>.acquit.xml per flow).",
+    help="Write the report to this file instead of standard output ('-': standard output; "
+    "acquit with several files: a directory, one <name>.acquit.xml per flow).",
 )
 @click.option(
     "--jobs",
@@ -152,6 +152,8 @@ def validate(
     """
     threshold = Severity(fail_on)
     limits = parse_limits(limit_values)
+    if output == "-":
+        output = None
     try:
         bundle = resolve_bundle(schemas)
         context = load_context(context_file)
@@ -258,7 +260,7 @@ def _write_acquits(outcomes: list[FileOutcome], output: str | None, lang: str) -
                 else f"{where}: not a PES_Aller, no acknowledgment"
             )
             click.echo(error_line(message, lang), err=True)
-            return
+            sys.exit(EXIT_USAGE)  # what was asked for cannot be written
         if output:
             Path(output).write_bytes(data)
         else:

@@ -341,3 +341,18 @@ def test_file_names_that_are_not_utf8_or_hold_control_characters(tmp_path: Path,
 def test_an_error_line_stays_one_line_whatever_the_file_name(tmp_path: Path) -> None:
     code, _out, err = run("validate", "--lang", "en", str(tmp_path / "no\nsuch.xml"))
     assert code == 2 and err.count("\n") == 1 and "no\\x0asuch.xml" in err
+
+
+def test_output_dash_is_standard_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # a file named "-" would land here
+    code, out, _ = run("validate", "--format", "json", "-o", "-", str(VALID))
+    assert code == 0 and json.loads(out)["files"][0]["valid"]
+    assert not (tmp_path / "-").exists()
+
+
+def test_an_acquit_asked_of_a_flow_that_is_no_pes_aller_exits_2(tmp_path: Path) -> None:
+    """It said so on stderr but exited 0, as if the acquit had been written."""
+    other = tmp_path / "pj.xml"
+    other.write_bytes(b'<?xml version="1.0"?><PES_ACQUIT/>')
+    code, out, err = run("validate", "--lang", "en", "--format", "acquit", str(other))
+    assert code == 2 and out == "" and "not a PES_Aller, no acknowledgment" in err
