@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import signal
+import sys
+
 import click
 
 import pes_v2
 
 from .ack import ack
+from .common import cli_lang, error_line
 from .generate import generate
 from .info import info
 from .rules import rules
@@ -31,5 +35,16 @@ cli.add_command(info)
 cli.add_command(ack)
 
 
+EXIT_INTERRUPTED = 130
+"""128 + SIGINT, as shells report it: not 1, which says a flow has an error."""
+
+
+def _interrupted(_signum: int, _frame: object) -> None:
+    lang = cli_lang()
+    click.echo(error_line("interrompu" if lang == "fr" else "interrupted", lang), err=True)
+    sys.exit(EXIT_INTERRUPTED)  # unwinds: temporary files and worker pools are cleaned up
+
+
 def main() -> None:
+    signal.signal(signal.SIGINT, _interrupted)
     cli()

@@ -50,3 +50,22 @@ def test_sizes_without_bound_are_refused(option: str, value: str) -> None:
     """``--target-mb inf`` raised OverflowError; a 1 TB PJ ran for minutes."""
     code, data, err = run(option, value)
     assert code == 2 and data == b"" and "Invalid value" in err
+
+
+def test_ctrl_c_exits_130_with_one_line() -> None:
+    """Click answered "Aborted!" and exit 1, the code of a flow with an error."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pes_v2.cli", "generate", "--target-mb", "200"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    time.sleep(2)  # started, and writing
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert err == b"pes-v2 : erreur : interrompu\n"
