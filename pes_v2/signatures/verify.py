@@ -653,16 +653,17 @@ def _weak(v: Verification, signed_info: Element, signed_props: Element | None) -
     for ref in signed_info.iterfind(f"{_DS}Reference/{_DS}DigestMethod"):
         if ref.get("Algorithm") in A.WEAK:
             places.append((ref, "Reference/DigestMethod"))
-    cert_digest = _path(
-        signed_props,
-        "SignedSignatureProperties",
-        "SigningCertificate",
-        "Cert",
-        "CertDigest",
-        "DigestMethod",
-    )
-    if cert_digest is not None and cert_digest.get("Algorithm") in A.WEAK:
-        places.append((cert_digest, "CertDigest/DigestMethod"))
+    for signing_certificate in ("SigningCertificate", "SigningCertificateV2"):
+        cert_digest = _path(
+            signed_props,
+            "SignedSignatureProperties",
+            signing_certificate,
+            "Cert",
+            "CertDigest",
+            "DigestMethod",
+        )
+        if cert_digest is not None and cert_digest.get("Algorithm") in A.WEAK:
+            places.append((cert_digest, "CertDigest/DigestMethod"))
     policy_digest = _path(
         signed_props,
         "SignedSignatureProperties",
@@ -741,6 +742,8 @@ def _properties(
             if not _text(_child(place, name)):
                 missing.append(f"SignatureProductionPlace/{name}")
     roles = _path(ssp, "SignerRole", "ClaimedRoles")
+    if roles is None:  # ETSI EN 319 132 (XAdES 1.3.2 namespace)
+        roles = _path(ssp, "SignerRoleV2", "ClaimedRoles")
     if roles is None or not any(
         _local(r) == "ClaimedRole" and "".join(r.itertext()).strip() for r in roles
     ):
@@ -760,10 +763,19 @@ def _signing_certificate(
     v: Verification, ssp: Element, cert: x509.Certificate | None, missing: list[str]
 ) -> None:
     cert_el = _path(ssp, "SigningCertificate", "Cert")
+    # ETSI EN 319 132 (XAdES 1.3.2 namespace): SigningCertificateV2, whose IssuerSerialV2 is
+    # optional; its CertDigest names the certificate all the same.
+    v2 = cert_el is None and _path(ssp, "SigningCertificateV2", "Cert") is not None
+    if v2:
+        cert_el = _path(ssp, "SigningCertificateV2", "Cert")
     digest_el = _child(cert_el, "CertDigest")
     serial_el = _path(cert_el, "IssuerSerial", "X509SerialNumber")
     issuer_el = _path(cert_el, "IssuerSerial", "X509IssuerName")
-    if cert_el is None or digest_el is None or serial_el is None or issuer_el is None:
+    if (
+        cert_el is None
+        or digest_el is None
+        or (not v2 and (serial_el is None or issuer_el is None))
+    ):
         missing.append("SigningCertificate")
         return
     if cert is None:
@@ -780,6 +792,8 @@ def _signing_certificate(
             "l'empreinte de SigningCertificate ne correspond pas au certificat de KeyInfo",
             "the SigningCertificate digest does not match the KeyInfo certificate",
         )
+        return
+    if serial_el is None or issuer_el is None:  # SigningCertificateV2: the digest was checked
         return
     serial_text = _text(serial_el)
     serial = natural_number(serial_text)  # a serial number has 20 bytes: 49 digits

@@ -314,6 +314,11 @@ class DgfipSigner:
     """Written as SigningCertificate/CertDigest/DigestValue instead of the real digest."""
     key_info_cert: x509.Certificate | None = None
     """Certificate written in KeyInfo instead of ``cert`` (the binding still names ``cert``)."""
+    xades: str = XAD
+    """Namespace of the XAdES properties (1.1.1, the PES one; 1.3.2 as newer tools write)."""
+    v2: bool = False
+    """SigningCertificateV2 (no IssuerSerial) and SignerRoleV2, as ETSI EN 319 132 writes
+    them in the 1.3.2 namespace, instead of SigningCertificate and SignerRole."""
     omit: frozenset[str] = frozenset()
     """SignedSignatureProperties children left out, by name (e.g. ``SignerRole``). XAdES
     makes SignatureProductionPlace and SignerRole optional; the DGFiP policy requires
@@ -351,7 +356,7 @@ class DgfipSigner:
         _e(tr, DS, "Transform", Algorithm=self.c14n)
         _e(ref, DS, "DigestMethod", Algorithm=self.digest)
         ref_value = _e(ref, DS, "DigestValue", "")
-        pref = _e(si, DS, "Reference", Type=f"{XAD}SignedProperties", URI=f"#{sid}_SP")
+        pref = _e(si, DS, "Reference", Type=f"{self.xades}SignedProperties", URI=f"#{sid}_SP")
         tr = _e(pref, DS, "Transforms")
         _e(tr, DS, "Transform", Algorithm=self.c14n)
         _e(pref, DS, "DigestMethod", Algorithm=self.digest)
@@ -363,10 +368,13 @@ class DgfipSigner:
         _e(xd, DS, "X509Certificate", _b64(shown.public_bytes(Encoding.DER)))
         obj = _e(sig, DS, "Object")
         qp = etree.SubElement(
-            obj, f"{{{XAD}}}QualifyingProperties", nsmap={"xad": XAD}, Target=f"#{sid}"
+            obj,
+            f"{{{self.xades}}}QualifyingProperties",
+            nsmap={"xad": self.xades},
+            Target=f"#{sid}",
         )
-        sp = _e(qp, XAD, "SignedProperties", Id=f"{sid}_SP")
-        self._signed_properties(_e(sp, XAD, "SignedSignatureProperties"))
+        sp = _e(qp, self.xades, "SignedProperties", Id=f"{sid}_SP")
+        self._signed_properties(_e(sp, self.xades, "SignedSignatureProperties"))
         if self.indent and (element.getparent() is None or element.text is None):
             etree.indent(element)  # a freshly built element, detached or in its stand-in place
         else:
@@ -381,34 +389,39 @@ class DgfipSigner:
         """SigningTime, SigningCertificate, the policy, the place and the role (less
         :attr:`omit`)."""
         if "SigningTime" not in self.omit:
-            _e(ssp, XAD, "SigningTime", self.signing_time)
+            _e(ssp, self.xades, "SigningTime", self.signing_time)
         if "SigningCertificate" not in self.omit:
-            cert_el = _e(_e(ssp, XAD, "SigningCertificate"), XAD, "Cert")
-            cd = _e(cert_el, XAD, "CertDigest")
-            _e(cd, XAD, "DigestMethod", Algorithm=self.digest)
+            name = "SigningCertificateV2" if self.v2 else "SigningCertificate"
+            cert_el = _e(_e(ssp, self.xades, name), self.xades, "Cert")
+            cd = _e(cert_el, self.xades, "CertDigest")
+            _e(cd, self.xades, "DigestMethod", Algorithm=self.digest)
             der = self.cert.public_bytes(Encoding.DER)
-            _e(cd, XAD, "DigestValue", self.cert_digest or _b64(A.DIGESTS[self.digest](der)))
-            iss = _e(cert_el, XAD, "IssuerSerial")
-            _e(iss, DS, "X509IssuerName", self.cert.issuer.rfc4514_string())
-            _e(iss, DS, "X509SerialNumber", str(self.cert.serial_number))
+            _e(cd, self.xades, "DigestValue", self.cert_digest or _b64(A.DIGESTS[self.digest](der)))
+            if not self.v2:  # IssuerSerialV2 is optional; the digest names the certificate
+                iss = _e(cert_el, self.xades, "IssuerSerial")
+                _e(iss, DS, "X509IssuerName", self.cert.issuer.rfc4514_string())
+                _e(iss, DS, "X509SerialNumber", str(self.cert.serial_number))
         if "SignaturePolicyIdentifier" not in self.omit:
-            pid = _e(_e(ssp, XAD, "SignaturePolicyIdentifier"), XAD, "SignaturePolicyId")
-            spid = _e(pid, XAD, "SigPolicyId")
-            _e(spid, XAD, "Identifier", f"urn:oid:{self.policy_oid}")
-            _e(spid, XAD, "Description", A.POLICY_DESCRIPTION)
-            ph = _e(pid, XAD, "SigPolicyHash")
-            _e(ph, XAD, "DigestMethod", Algorithm=self.policy_digest)
-            _e(ph, XAD, "DigestValue", self.policy_hash)
-            q = _e(_e(pid, XAD, "SigPolicyQualifiers"), XAD, "SigPolicyQualifier")
-            _e(q, XAD, "SPURI", A.POLICY_SPURI)
+            policy = _e(ssp, self.xades, "SignaturePolicyIdentifier")
+            pid = _e(policy, self.xades, "SignaturePolicyId")
+            spid = _e(pid, self.xades, "SigPolicyId")
+            _e(spid, self.xades, "Identifier", f"urn:oid:{self.policy_oid}")
+            _e(spid, self.xades, "Description", A.POLICY_DESCRIPTION)
+            ph = _e(pid, self.xades, "SigPolicyHash")
+            _e(ph, self.xades, "DigestMethod", Algorithm=self.policy_digest)
+            _e(ph, self.xades, "DigestValue", self.policy_hash)
+            qualifiers = _e(pid, self.xades, "SigPolicyQualifiers")
+            q = _e(qualifiers, self.xades, "SigPolicyQualifier")
+            _e(q, self.xades, "SPURI", A.POLICY_SPURI)
         if "SignatureProductionPlace" not in self.omit:
-            place = _e(ssp, XAD, "SignatureProductionPlace")
-            _e(place, XAD, "City", self.city)
-            _e(place, XAD, "PostalCode", self.postal_code)
-            _e(place, XAD, "CountryName", self.country)
+            place = _e(ssp, self.xades, "SignatureProductionPlace")
+            _e(place, self.xades, "City", self.city)
+            _e(place, self.xades, "PostalCode", self.postal_code)
+            _e(place, self.xades, "CountryName", self.country)
         if "SignerRole" not in self.omit:
-            roles = _e(_e(ssp, XAD, "SignerRole"), XAD, "ClaimedRoles")
-            _e(roles, XAD, "ClaimedRole", self.role)
+            role = "SignerRoleV2" if self.v2 else "SignerRole"
+            roles = _e(_e(ssp, self.xades, role), self.xades, "ClaimedRoles")
+            _e(roles, self.xades, "ClaimedRole", self.role)
 
     def _fill(
         self, element: Any, sig: Any, ref_value: Any, sp: Any, pref_value: Any, si: Any, value: Any

@@ -447,3 +447,19 @@ def test_generated_bordereau_signatures_verify_with_every_c14n(
         trusted = tmp_path / "root.pem"
         trusted.write_bytes(pki.root.cert_pem())
         assert xmlsec1_verdict(path, 1, trusted) and xmlsec1_verdict(path, 2, trusted)
+
+
+def test_xades_132_with_the_v2_properties_verifies(pki: Any) -> None:
+    """ETSI EN 319 132 signers write SigningCertificateV2 (IssuerSerialV2 optional) and
+    SignerRoleV2 in the 1.3.2 namespace, which is accepted: they were reported missing
+    (PES-SIG-007). The certificate digest is still checked."""
+    signer = DgfipSigner.for_pki(pki, xades=A.XADES_132, v2=True)
+    data = build_flow(FlowSpec(seed=8, depense=1, pieces=1, lines=1, signed=True, signer=signer))
+    assert b"SigningCertificateV2" in data and b"SignerRoleV2" in data
+    report = pes_v2.validate(data, schemas="embedded")
+    assert _errors(report) == set()
+    assert [s.intact for s in report.signatures] == [True]
+    other = signer.replace(cert_digest="AAAA" + "A" * 40)
+    wrong = build_flow(FlowSpec(seed=8, depense=1, pieces=1, lines=1, signed=True, signer=other))
+    report = pes_v2.validate(wrong, schemas="embedded")
+    assert "PES-SIG-009" in {rule for rule, _xpath in _errors(report)}
