@@ -150,8 +150,9 @@ def luhn_valid(digits: str) -> bool:
 
 
 def siren_valid(siren: str) -> bool:
-    """True for a 9-digit SIREN with a valid Luhn key."""
-    return len(siren) == 9 and luhn_valid(siren)
+    """True for a 9-digit SIREN with a valid Luhn key (000000000, which Luhn passes, is a
+    placeholder INSEE never gives)."""
+    return len(siren) == 9 and luhn_valid(siren) and siren != "000000000"
 
 
 def siret_valid(siret: str) -> bool:

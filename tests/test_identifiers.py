@@ -65,6 +65,9 @@ def test_la_poste_exception() -> None:
     assert not siret_valid("35600000000049")  # the head office, wrong key
     assert not siret_valid("7328293200007")  # 13 digits
     assert not siret_valid("73282932000075")
+    # Zeros pass Luhn, but are a placeholder: no SIREN or SIRET is made of them.
+    assert luhn_valid("00000000000000") and not siret_valid("00000000000000")
+    assert not siren_valid("000000000")
 
 
 @pytest.mark.parametrize(
