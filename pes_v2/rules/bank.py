@@ -18,7 +18,9 @@ from .totals import fetch
 _SRC_BANCAIRE = "pes-rules §2.6, §7 [DOC] (XSD 5.30 annotations of Class_Bancaire.xsd)"
 MODREGL_NEEDS_ACCOUNT = frozenset({"03", "05"})
 MODREGL_NO_ACCOUNT = frozenset({"01", "02", "04", "07", "08", "09", "11"})
-DOMESTIC_IBAN = frozenset({"FR", "GF", "GP", "MQ", "RE", "YT", "PM", "BL", "MF", "NC", "PF", "WF"})
+DOMESTIC_IBAN = frozenset(
+    {"FR", "GF", "GP", "MQ", "RE", "YT", "PM", "BL", "MF", "NC", "PF", "WF", "TF"}
+)
 """IBAN country codes of French domiciliations (metropole and outre-mer)."""
 _ICS = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{3}[A-Z0-9]{6}")
 

@@ -494,7 +494,9 @@ def _digest(v: Verification, ref: Element, target: Element, signature: Element) 
         return None
     if A.DIGESTS[method](data) != expected:
         what_fr = (
-            "le contenu signé" if _local(target) != "SignedProperties" else "les propriétés signées"
+            "le contenu signé a été modifié"
+            if _local(target) != "SignedProperties"
+            else "les propriétés signées ont été modifiées"
         )
         what_en = (
             "the signed content"
@@ -505,7 +507,7 @@ def _digest(v: Verification, ref: Element, target: Element, signature: Element) 
             DIGEST,
             ref,
             ref.get("URI"),
-            f"l'empreinte ne correspond plus : {what_fr} a été modifié après la signature",
+            f"l'empreinte ne correspond plus : {what_fr} après la signature",
             f"the digest does not match: {what_en} changed after signing",
         )
         return False

@@ -185,3 +185,14 @@ def test_ancienne_banque() -> None:
     spaced = sepa(SequencePres="03", AncienneBanque=" 1 ")
     found = run(both(account({"IBAN": IBAN}, domain="recette"), spaced))
     assert [f.rule for f in found if f.rule.startswith("PES-BNK")] == ["PES-BNK-012"]
+
+
+def test_every_french_iban_country_is_domestic() -> None:
+    """Every territory whose IBAN is French-shaped (FR, 27 characters, RIB key) is a French
+    domiciliation for PES-BNK-008: TF (Terres australes) was missing."""
+    from pes_v2.identifiers import IBAN_LENGTHS
+    from pes_v2.rules.bank import DOMESTIC_IBAN
+
+    french = {"FR", "GF", "GP", "MQ", "RE", "YT", "PM", "BL", "MF", "NC", "PF", "WF", "TF"}
+    assert french == DOMESTIC_IBAN
+    assert all(IBAN_LENGTHS[country] == 27 for country in french)
