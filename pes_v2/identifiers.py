@@ -227,9 +227,12 @@ def rib_key(bank: str, branch: str, account: str) -> str:
 
 
 def rib_valid(bank: str, branch: str, account: str, key: str) -> bool:
-    """True when ``key`` is the RIB key of the other three parts."""
+    """True when ``key`` is the RIB key of the other three parts (``1`` or ``01``: CleRib is
+    a Num2_Light, one or two digits)."""
+    if not (1 <= len(key) <= 2 and key.isascii() and key.isdigit()):
+        return False
     try:
-        return len(key) == 2 and key == rib_key(bank, branch, account)
+        return key.zfill(2) == rib_key(bank, branch, account)
     except ValueError:
         return False
 

@@ -149,6 +149,19 @@ def test_rib_bad_input() -> None:
     assert not rib_valid("20041", "01005", "0500013M02!", "06")
 
 
+def test_a_one_digit_rib_key() -> None:
+    """CleRib is a Num2_Light: a key below 10 may be written with one digit."""
+    account = next(
+        f"{n:011d}" for n in range(1000) if rib_key("30006", "00001", f"{n:011d}") == "07"
+    )
+    assert rib_valid("30006", "00001", account, "07")
+    assert rib_valid("30006", "00001", account, "7")
+    assert not rib_valid("30006", "00001", account, "70")
+    assert not rib_valid("30006", "00001", account, "")
+    assert not rib_valid("30006", "00001", account, "007")
+    assert not rib_valid("30006", "00001", account, "\u0667")  # an Arabic-Indic 7
+
+
 def test_nir_known() -> None:
     assert nir_key("2550814168025") == "38"
     assert nir_valid("255081416802538")
