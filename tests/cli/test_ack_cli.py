@@ -153,5 +153,6 @@ def test_a_fifo_nobody_writes_to_is_not_waited_for(tmp_path: Path) -> None:
         capture_output=True,
         timeout=60,
         check=False,
+        cwd=tmp_path,  # not the checkout, whose pes_v2 folder holds no cli package
     )
     assert result.returncode == 2 and b"not a readable XML file" in result.stderr

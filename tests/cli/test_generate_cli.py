@@ -52,7 +52,7 @@ def test_sizes_without_bound_are_refused(option: str, value: str) -> None:
     assert code == 2 and data == b"" and "Invalid value" in err
 
 
-def test_ctrl_c_exits_130_with_one_line() -> None:
+def test_ctrl_c_exits_130_with_one_line(tmp_path: Path) -> None:
     """Click answered "Aborted!" and exit 1, the code of a flow with an error."""
     import signal
     import subprocess
@@ -63,6 +63,7 @@ def test_ctrl_c_exits_130_with_one_line() -> None:
         [sys.executable, "-m", "pes_v2.cli", "generate", "--target-mb", "200"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        cwd=tmp_path,  # not the checkout, whose pes_v2 folder holds no cli package
     )
     time.sleep(2)  # started, and writing
     process.send_signal(signal.SIGINT)

@@ -298,6 +298,7 @@ def test_output_naming_the_file_redirected_to_standard_input(tmp_path: Path) -> 
             stdin=stdin,
             capture_output=True,
             check=False,
+            cwd=tmp_path,  # not the checkout, whose pes_v2 folder holds no cli package
         )
     assert result.returncode == 2
     assert b"is one of the flows to validate" in result.stderr
