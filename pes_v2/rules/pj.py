@@ -60,6 +60,10 @@ _TYPE_DOMAINS: dict[str, frozenset[str]] = {
 _DOMAINS = frozenset({"01", "02", "04", "06"})
 """RefCompta Domaine values Hélios integrates; any other value gets the PJ rejected."""
 _PIECE_DOMAIN = {"depense": "01", "recette": "02"}
+_DOMAIN_WORDS = (
+    {"depense": "dépense", "recette": "recette"},
+    {"depense": "expense", "recette": "income"},
+)
 _NEEDS_REFCOMPTA = frozenset({"012", "013"})
 
 
@@ -678,8 +682,8 @@ def _note_refs(record: Record, facts: FlowFacts) -> list[tuple[Element, str | No
     message=(
         "La PJRef {ref} d'une pièce de {domain} est de TypePJ {value}, un type de PJ qui ne "
         "s'emploie pas en {domain}.",
-        "PJRef {ref} of a {domain} piece has TypePJ {value}, a kind of attachment not used "
-        "in {domain}.",
+        "PJRef {ref} of an {domain} piece has TypePJ {value}, a kind of attachment not used "
+        "on the {domain} side.",
     ),
     severity=Severity.WARNING,
     scope=Scope.PIECE,
@@ -703,7 +707,7 @@ def pjref_type_domain(record: Record, facts: FlowFacts) -> Iterator[Finding]:
                 value=typepj.get("V"),
                 piece=idpce,
                 ref=_v(ref, "IdUnique"),
-                domain=record.domain,
+                domain=_DOMAIN_WORDS[record.lang == "en"][record.domain or ""],
             )
 
 

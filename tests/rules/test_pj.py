@@ -232,3 +232,6 @@ def test_pjref_typepj_against_piece_domain() -> None:
     root.find(".//PJRef/TypePJ").set("V", "002")
     (f,) = run(root)
     assert (f.rule, f.severity, f.xpath) == ("PES-PJ-012", Severity.WARNING, REF1 + "/TypePJ[1]")
+    assert "pièce de dépense" in f.message and "en dépense" in f.message
+    (en,) = run(root, lang="en")
+    assert "an expense piece" in en.message and "on the expense side" in en.message
