@@ -174,6 +174,12 @@ def validate(
             f"--output {output} is one of the flows to validate: it would be overwritten",
             fr=f"--output {output} est l'un des flux à valider : il serait écrasé",
         )
+    settings = [context_file] if context_file else []
+    if output and _one_of(output, _identities([*settings, *trust_files])):
+        fail(
+            f"--output {output} is the --context or --trust file: it would be overwritten",
+            fr=f"--output {output} est le fichier de --context ou --trust : il serait écrasé",
+        )
     stream = validate_paths(
         files,
         schemas=bundle,

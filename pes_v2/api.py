@@ -9,10 +9,13 @@ from typing import Any
 from .bundles import SchemaBundle, resolve_bundle
 from .context import load_context
 from .engine import LANGS, PROFILES, Options, Validation
-from .errors import ConfigError
+from .errors import ConfigError, InputError
 from .findings import Finding, Report
 from .limits import DEFAULT_LIMITS, Limits
-from .xmlio import Source
+from .xmlio import Source, read_whole
+
+TRUST_MAX_BYTES = 16 << 20
+"""Largest trust-anchor file read (a PEM certificate takes some 2 KB)."""
 
 
 def checked_options(
@@ -55,13 +58,12 @@ def load_trust(anchors: Iterable[bytes | str | os.PathLike[str]] | None) -> tupl
         if isinstance(anchor, bytes):
             pems.append((None, anchor))
             continue
-        try:
-            with open(anchor, "rb") as stream:
-                pems.append((os.fspath(anchor), stream.read()))
-        except OSError as exc:
+        try:  # never waiting for a FIFO's writer
+            pems.append((os.fspath(anchor), read_whole(anchor, TRUST_MAX_BYTES)))
+        except InputError as exc:
             raise ConfigError(
-                f"{anchor}: cannot read the trust anchors ({exc.strerror})",
-                f"{anchor} : autorités de confiance illisibles ({exc.strerror})",
+                f"cannot read the trust anchors: {exc.message('en')}",
+                f"autorités de confiance illisibles : {exc.message('fr')}",
             ) from None
     if pems:
         from .signatures.certs import load_anchors  # cryptography, only when anchors are given

@@ -449,7 +449,7 @@ def validate_paths(
 
 
 def validate_many(
-    paths: Iterable[str | os.PathLike[str]],
+    paths: Iterable[str | bytes | os.PathLike[str]],
     *,
     jobs: int | None = None,
     schemas: str | os.PathLike[str] | SchemaBundle | None = None,
@@ -469,7 +469,7 @@ def validate_many(
     unusable bundle, context, trust anchor, language or profile.
     """
     options = checked_options(schemas, profile, lang, limits, context, trust)  # checked up front
-    files = files_to_validate([os.fspath(p) for p in paths])
+    files = files_to_validate([os.fsdecode(p) for p in paths])  # bytes paths are paths too
     bundle, loaded, anchors = options.bundle, options.context, options.trust
     assert bundle is not None  # checked_options resolves it
     yield from validate_paths(

@@ -39,13 +39,16 @@ def load_context(
     """The context as a mapping: from a JSON or TOML file, a mapping as is, or None."""
     if source is None or isinstance(source, Mapping):
         return _checked(source) if source is not None else None
+    from .errors import InputError
+    from .xmlio import read_whole  # here: the rules, which xmlio loads, read this module
+
     path = Path(source)
     try:
-        text = path.read_bytes()
-    except OSError as exc:
+        text = read_whole(path, CONTEXT_MAX_BYTES)  # never waiting for a FIFO's writer
+    except InputError as exc:
         raise ConfigError(
-            f"{path}: cannot read the context file ({exc.strerror or exc})",
-            f"{path} : fichier de contexte illisible ({exc.strerror or exc})",
+            f"cannot read the context file: {exc.message('en')}",
+            f"fichier de contexte illisible : {exc.message('fr')}",
         ) from None
     try:
         if path.suffix.lower() == ".toml":
@@ -75,6 +78,10 @@ def load_context(
             f"{path} : un fichier de contexte contient une table de clés",
         )
     return _checked(data)
+
+
+CONTEXT_MAX_BYTES = 64 << 20
+"""Largest context file read (a million IdUnique already sent take some 40 MB)."""
 
 
 def gives(context: Mapping[str, Any] | None, key: str) -> bool:

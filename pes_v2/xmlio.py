@@ -136,6 +136,11 @@ def open_input(source: Source) -> Input:
         return Input(None, len(data), io.BytesIO(data), lambda: io.BytesIO(data), True)
     if isinstance(source, (str, os.PathLike)):
         path = os.fspath(source)
+        if "\0" in path:
+            raise InputError(
+                f"{path!r}: a file name holds no NUL character",
+                f"{path!r} : un nom de fichier ne contient pas de caractère NUL",
+            )
         if os.path.isdir(path):
             raise InputError(f"{path}: is a directory", f"{path} : est un dossier")
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 from pathlib import Path
 
@@ -242,3 +243,13 @@ def test_a_file_object_in_text_mode_or_closed_is_an_input_error(tmp_path: Path) 
     closed.close()
     with pytest.raises(pes_v2.InputError, match="closed"):
         pes_v2.validate(closed, schemas="embedded")
+
+
+def test_odd_paths_through_the_api(tmp_path: Path) -> None:
+    """A NUL in a name raised ValueError; a bytes path given to validate_many was read as
+    the flow's content."""
+    with pytest.raises(pes_v2.InputError, match="NUL"):
+        pes_v2.validate("flow\0.xml", schemas="embedded")
+    flow = FIXTURES / "valid" / "embedded-base-depense.xml"
+    (outcome,) = pes_v2.validate_many([os.fsencode(flow)], jobs=1, schemas="embedded")
+    assert outcome.report is not None and outcome.report.valid

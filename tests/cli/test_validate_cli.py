@@ -357,3 +357,30 @@ def test_an_acquit_asked_of_a_flow_that_is_no_pes_aller_exits_2(tmp_path: Path) 
     other.write_bytes(b'<?xml version="1.0"?><PES_ACQUIT/>')
     code, out, err = run("validate", "--lang", "en", "--format", "acquit", str(other))
     assert code == 2 and out == "" and "not a PES_Aller, no acknowledgment" in err
+
+
+def test_output_naming_the_context_or_trust_file(tmp_path: Path) -> None:
+    """Only the flows were protected: the report could overwrite the context file."""
+    context = tmp_path / "context.json"
+    context.write_text('{"IdPost": ["034000"]}')
+    code, _out, err = run(
+        "validate", "--lang", "en", "--context", str(context), "-o", str(context), str(VALID)
+    )
+    assert code == 2 and "is the --context or --trust file" in err
+    assert context.read_text() == '{"IdPost": ["034000"]}'
+
+
+def test_a_context_fifo_nobody_writes_to_is_not_waited_for(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    fifo = tmp_path / "context.json"
+    os.mkfifo(fifo)
+    result = subprocess.run(
+        [sys.executable, "-m", "pes_v2.cli", "validate", "--context", str(fifo), str(VALID)],
+        capture_output=True,
+        timeout=60,
+        check=False,
+        cwd=tmp_path,  # not the checkout, whose pes_v2 folder holds no cli package
+    )
+    assert result.returncode == 2 and "fichier de contexte invalide" in result.stderr.decode()
