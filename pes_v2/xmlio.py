@@ -246,12 +246,12 @@ def parse_document(data: bytes, max_prolog: int = DEFAULT_LIMITS.max_prolog) -> 
     no entities, no network, DOCTYPE refused, at most ``max_prolog`` bytes before the root);
     for the rare checks that need the whole flow at once and only on flows small enough (a
     global signature's digest)."""
-    head = data[: max_prolog + 1]
+    head = data[: max_prolog + 2]  # the root's "<" at max_prolog, and what follows it
     try:
         found = _prolog_end(head)
     except ValueError:
         raise ValueError("DOCTYPE refused") from None
-    if found is None and len(data) > len(head):
+    if (found is None and len(data) > len(head)) or (found is not None and found > max_prolog):
         raise ValueError("prolog too long")
     parser = etree.XMLParser(
         huge_tree=True,
@@ -834,14 +834,16 @@ class Reader:
                 queue.append(S.DOCTYPE.finding(lang, line=_line_of(joined, b"<!")))
                 yield from _flush(queue)
                 return
-            if root_start is None and size > limits.max_prolog:
-                queue.append(
-                    S.LIMIT_EXCEEDED.finding(
-                        lang, reason=f"prolog > {limits.max_prolog} bytes", line=1
-                    )
-                )
-                yield from _flush(queue)
-                return
+            if root_start is None and size > limits.max_prolog + 1:
+                break
+        if (root_start is None and size > limits.max_prolog + 1) or (
+            root_start is not None and root_start > limits.max_prolog
+        ):  # at most max_prolog bytes before the root, as parse_document reads them
+            queue.append(
+                S.LIMIT_EXCEEDED.finding(lang, reason=f"prolog > {limits.max_prolog} bytes", line=1)
+            )
+            yield from _flush(queue)
+            return
         head_bytes = b"".join(head)
         if not head_bytes.strip(b" \t\r\n\x00"):
             queue.append(S.EMPTY_FILE.finding(lang))

@@ -290,7 +290,7 @@ def _whole_document(facts: FlowFacts) -> Any:
         return None
     try:
         with facts.reopen() as stream:
-            data = stream.read(limit + 1)
+            data = stream.read(min(limit, facts.size) + 1)  # never a buffer of the limit
         return parse_document(data, facts.limits.max_prolog) if len(data) <= limit else None
     except (OSError, ValueError, etree.XMLSyntaxError):
         return None

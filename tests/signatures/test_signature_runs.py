@@ -163,9 +163,11 @@ def test_global_digest_not_recomputed_beyond_the_in_memory_limit(global_flow: by
     report = pes_v2.validate(tampered, schemas="embedded", limits=small)
     assert "PES-SIG-104" not in {f.rule for f in report.findings}
     assert report.signatures[0].sub_indication is SubIndication.SIGNED_DATA_NOT_FOUND
-    # The limit raised: the same flow has its digest recomputed, and the change is found.
-    report = pes_v2.validate(tampered, schemas="embedded", limits=pes_v2.Limits())
-    assert "PES-SIG-104" in {f.rule for f in report.findings}
+    # The limit raised: the same flow has its digest recomputed, and the change is found;
+    # at its ceiling too (a buffer of the limit's size was allocated: MemoryError).
+    for limits in (pes_v2.Limits(), pes_v2.Limits(max_signed_document_bytes=1 << 53)):
+        report = pes_v2.validate(tampered, schemas="embedded", limits=limits)
+        assert "PES-SIG-104" in {f.rule for f in report.findings}
 
 
 def _tampered(flow: bytes) -> bytes:
@@ -188,6 +190,22 @@ def test_global_digest_recomputed_after_a_long_prolog(
     report = pes_v2.validate(declaration + b"?>" + before_root + rest, schemas="embedded")
     assert _not_recomputed(report) == []
     assert ("PES-SIG-104", f"{GLOBAL_SIG}/ds:SignedInfo[1]/ds:Reference[1]") in _reported(report)
+
+
+def test_the_two_reads_agree_on_the_prolog_bound(global_flow: bytes) -> None:
+    """The streaming read took a root a chunk past ``max_prolog``, the second read did not:
+    a tampered flow then passed with only PES-SIG-120. Now the root may start at
+    ``max_prolog`` at most, for both."""
+    declaration, rest = _tampered(global_flow).split(b"?>", 1)
+    rest = rest[rest.index(b"<n:PES_Aller") :]
+    limits = pes_v2.Limits(max_prolog=1024)
+    for root_at, expected in ((1023, "PES-SIG-104"), (1024, "PES-SIG-104"), (1025, "PES-XML-007")):
+        filler = b"x" * (root_at - len(declaration) - 2 - len(b"<!---->"))
+        flow = declaration + b"?><!--" + filler + b"-->" + rest
+        assert flow.index(b"<n:PES_Aller") == root_at
+        report = pes_v2.validate(flow, schemas="embedded", limits=limits)
+        rules = {f.rule for f in report.findings}
+        assert expected in rules and "PES-SIG-120" not in rules, root_at
 
 
 def test_global_digest_recomputed_from_standard_input(global_flow: bytes) -> None:
