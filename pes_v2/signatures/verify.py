@@ -551,6 +551,10 @@ def _key(
     wanted = _path(
         signed_props, "SignedSignatureProperties", "SigningCertificate", "Cert", "CertDigest"
     )
+    if wanted is None:  # ETSI EN 319 132
+        wanted = _path(
+            signed_props, "SignedSignatureProperties", "SigningCertificateV2", "Cert", "CertDigest"
+        )
     method_el = _child(wanted, "DigestMethod")
     method = (method_el.get("Algorithm") or "") if method_el is not None else ""
     digest = _b64(_child(wanted, "DigestValue"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import io
 import shutil
@@ -459,6 +460,16 @@ def test_xades_132_with_the_v2_properties_verifies(pki: Any) -> None:
     report = pes_v2.validate(data, schemas="embedded")
     assert _errors(report) == set()
     assert [s.intact for s in report.signatures] == [True]
+    # The signer is the certificate its CertDigest names, wherever it is in KeyInfo (which
+    # is not signed): with the CA's first, the CA's key was used, and the value failed.
+    root = etree.fromstring(data)
+    (x509data,) = root.iter(f"{DS}X509Data")
+    ca = etree.Element(f"{DS}X509Certificate")
+    ca.text = base64.b64encode(pki.root.cert.public_bytes(serialization.Encoding.DER)).decode()
+    x509data.insert(0, ca)
+    chained = etree.tostring(root, xml_declaration=True, encoding="ISO-8859-1")
+    report = pes_v2.validate(chained, schemas="embedded", trust=[pki.root.cert_pem()])
+    assert _errors(report) == set()
     other = signer.replace(cert_digest="AAAA" + "A" * 40)
     wrong = build_flow(FlowSpec(seed=8, depense=1, pieces=1, lines=1, signed=True, signer=other))
     report = pes_v2.validate(wrong, schemas="embedded")
