@@ -20,7 +20,7 @@ from lxml import etree
 
 from .errors import InputError
 from .findings import Finding, Severity
-from .prediction import bordereau_of, pj_of
+from .prediction import bordereau_of, pj_block_of, pj_of
 from .rules.registry import get
 
 if TYPE_CHECKING:
@@ -282,6 +282,9 @@ class _ErrorsByRecord:
                     self._by_id_bord.setdefault(finding.bordereau, []).append((index, finding))
             elif rejects == "pj" and (key := pj_of(finding.xpath)) is not None:
                 self._by_xpath.setdefault(("pj", key), []).append((index, finding))
+            elif rejects == "pj" and (block := pj_block_of(finding.xpath)) is not None:
+                # e.g. EnTetePES_PJ's IdVer: every PJ of the block carries it
+                self._by_xpath.setdefault(("pj-block", block), []).append((index, finding))
 
     def of_bordereau(self, xpath: str, id_bord: str | None) -> list[Finding]:
         """Its errors: inside it, or naming its IdBord without a place, in order."""
@@ -291,7 +294,12 @@ class _ErrorsByRecord:
         return [finding for _index, finding in found]
 
     def of_pj(self, xpath: str) -> list[Finding]:
-        return [finding for _index, finding in self._by_xpath.get(("pj", xpath), [])]
+        """Its errors: inside it, or in the header of its PES_PJ block, in order."""
+        found = self._by_xpath.get(("pj", xpath), [])
+        block = self._by_xpath.get(("pj-block", pj_block_of(xpath) or ""), [])
+        if block:
+            found = sorted(found + block, key=lambda item: item[0])
+        return [finding for _index, finding in found]
 
 
 def build_acquit(outcome: FileOutcome, lang: str = "fr", today: str | None = None) -> bytes | None:

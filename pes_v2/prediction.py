@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from .findings import Finding, Severity
@@ -47,19 +48,25 @@ class Prediction:
     def accepted(self) -> bool:
         return not (self.flux_rejected or self.bordereaux_rejected or self.pjs_rejected)
 
+    @cached_property
+    def _bordereau_keys(self) -> frozenset[str]:
+        return frozenset(key for key, _id_bord in self.bordereaux)
+
+    @cached_property
+    def _pj_keys(self) -> frozenset[str]:
+        return frozenset(self.pjs_rejected)
+
     def rejects_bordereau(self, xpath: str, id_bord: str | None) -> bool:
-        """True when the bordereau at ``xpath`` is rejected (with the whole flow or not)."""
-        return self.flux_rejected or any(
-            key == xpath or (id_bord is not None and key == id_bord and not key.startswith("/"))
-            for key, _id_bord in self.bordereaux
-        )
+        """True when the bordereau at ``xpath`` is rejected (with the whole flow or not); a
+        rejection known by IdBord only (no place) counts for the bordereaux of that IdBord."""
+        keys = self._bordereau_keys
+        return self.flux_rejected or xpath in keys or (id_bord is not None and id_bord in keys)
 
     def rejects_pj(self, xpath: str) -> bool:
         """True when the PJ at ``xpath`` is rejected, by itself, with its PES_PJ block or
         with the whole flow."""
-        return self.flux_rejected or any(
-            xpath == key or xpath.startswith(key + "/") for key in self.pjs_rejected
-        )
+        keys = self._pj_keys
+        return self.flux_rejected or xpath in keys or pj_block_of(xpath) in keys
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -105,7 +112,7 @@ class Predictor:
                 self._bordereaux.setdefault(key, finding.bordereau or key)
         elif rejects == "pj":
             # A PJ, or every PJ of its PES_PJ block (e.g. EnTetePES_PJ's IdVer).
-            key = pj_of(finding.xpath) or _pj_block_of(finding.xpath)
+            key = pj_of(finding.xpath) or pj_block_of(finding.xpath)
             if key is None:
                 self._flux = True
             else:
@@ -130,7 +137,8 @@ class Predictor:
         )
 
 
-def _pj_block_of(xpath: str | None) -> str | None:
+def pj_block_of(xpath: str | None) -> str | None:
+    """The XPath of the PES_PJ block ``xpath`` is in (or is), None when it is in none."""
     match = _PJ_BLOCK_STEP.match(xpath or "")
     return match.group(1) if match else None
 

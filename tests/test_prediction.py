@@ -81,6 +81,24 @@ def test_wrong_pj_version_rejects_the_pj_not_the_flow(tmp_path: Path) -> None:
         ("4", "0"),
         ("4", "0"),
     ]
+    # Each rejected PJ says why (the block's error was attached to none of them).
+    root = etree.fromstring(build_acquit(validate_file(str(path), schemas=EMBEDDED)) or b"")
+    for element in root.iterfind("ACQUIT/ElementACQUIT"):
+        if element.find("DomaineAck").get("V") == "4":
+            codes = [code.get("V") for code in element.iter("NumAnoAck")]
+            assert codes == ["ERREUR_VERSION_PJ"]
+
+
+def test_rejected_pj_are_looked_up_by_place_or_block() -> None:
+    from pes_v2.prediction import Prediction
+
+    block = "/n:PES_Aller/PES_PJ[2]"
+    prediction = Prediction(False, (), ("/n:PES_Aller/PES_PJ[1]/PJ[3]", block), ())
+    assert prediction.rejects_pj("/n:PES_Aller/PES_PJ[1]/PJ[3]")
+    assert not prediction.rejects_pj("/n:PES_Aller/PES_PJ[1]/PJ[4]")
+    assert not prediction.rejects_pj("/n:PES_Aller/PES_PJ[1]/PJ[30]")
+    assert prediction.rejects_pj(block + "/PJ[1]") and prediction.rejects_pj(block + "/PJ[77]")
+    assert not prediction.rejects_pj("/n:PES_Aller/PES_PJ[20]/PJ[1]")
 
 
 def _batch_copy(tmp_path: Path, idbord: str) -> list[Path]:
