@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import sys
 
 import click
 
 import pes_v2
+from pes_v2.batch import TEMPORARY_FILES
 
 from .ack import ack
 from .common import cli_lang, error_line
@@ -39,12 +42,30 @@ EXIT_INTERRUPTED = 130
 """128 + SIGINT, as shells report it: not 1, which says a flow has an error."""
 
 
+_MAIN_PID = os.getpid()
+
+
 def _interrupted(_signum: int, _frame: object) -> None:
+    """Ctrl-C: one line, the workers stopped, standard input's temporary copy removed, and
+    out at once (an exception raised from here could land in any cleanup code and be lost,
+    leaving a half-stopped batch)."""
+    if os.getpid() != _MAIN_PID:
+        return  # a worker just forked, before it ignores SIGINT: the parent answers
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # one answer, however many presses
     lang = cli_lang()
     click.echo(error_line("interrompu" if lang == "fr" else "interrupted", lang), err=True)
-    sys.exit(EXIT_INTERRUPTED)  # unwinds: temporary files and worker pools are cleaned up
+    sys.stderr.flush()
+    if "multiprocessing" in sys.modules:  # the batch's workers ignore SIGINT
+        for child in sys.modules["multiprocessing"].active_children():
+            child.kill()
+    for path in list(TEMPORARY_FILES):
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+    os._exit(EXIT_INTERRUPTED)
 
 
 def main() -> None:
-    signal.signal(signal.SIGINT, _interrupted)
+    # Not when SIGINT is ignored (a background job of a non-interactive shell): it stays so.
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _interrupted)
     cli()

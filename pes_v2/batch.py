@@ -9,6 +9,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import os
+import signal
 import sys
 import tempfile
 import traceback
@@ -95,6 +96,10 @@ def files_to_validate(paths: list[str]) -> list[str]:
     return files
 
 
+TEMPORARY_FILES: set[str] = set()
+"""Temporary files in use, for a command interrupted at once to remove (see cli.main)."""
+
+
 @contextlib.contextmanager
 def _stdin_as_file() -> Iterator[str]:
     """Standard input copied to a temporary file (deleted afterwards), validated as a path:
@@ -108,17 +113,21 @@ def _stdin_as_file() -> Iterator[str]:
             f"entrée standard : pas de fichier temporaire où la copier ({exc.strerror or exc})",
         ) from None
     with spool:
+        TEMPORARY_FILES.add(spool.name)
         try:
-            while chunk := sys.stdin.buffer.read(1 << 16):
-                spool.write(chunk)
-            spool.flush()
-        except OSError as exc:
-            raise InputError(
-                f"standard input: cannot copy it to a temporary file ({exc.strerror or exc})",
-                "entrée standard : copie dans un fichier temporaire impossible "
-                f"({exc.strerror or exc})",
-            ) from None
-        yield spool.name
+            try:
+                while chunk := sys.stdin.buffer.read(1 << 16):
+                    spool.write(chunk)
+                spool.flush()
+            except OSError as exc:
+                raise InputError(
+                    f"standard input: cannot copy it to a temporary file ({exc.strerror or exc})",
+                    "entrée standard : copie dans un fichier temporaire impossible "
+                    f"({exc.strerror or exc})",
+                ) from None
+            yield spool.name
+        finally:
+            TEMPORARY_FILES.discard(spool.name)  # the file is removed on close
 
 
 def validate_file(
@@ -265,7 +274,10 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(location: str, options: dict[str, Any]) -> None:
-    """Resolve the schema bundle once per worker process (bundles do not travel)."""
+    """Resolve the schema bundle once per worker process (bundles do not travel). Ctrl-C
+    reaches the whole process group: the parent answers it and stops the pool, the workers
+    ignore it (each said so and exited on its own)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER["schemas"] = resolve_bundle(location)
     _WORKER["options"] = options
 

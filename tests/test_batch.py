@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -255,3 +256,69 @@ def test_a_batch_with_nothing_to_validate_or_bad_options_is_a_config_error(
     named = [{"EMPTY": str(tmp_path / "empty"), "FLOW": str(flow)}.get(p, p) for p in paths]
     with pytest.raises(pes_v2.ConfigError, match=re.escape(message)):
         list(pes_v2.validate_many(named, jobs=1, schemas="embedded", **options))
+
+
+def _pes_v2(args: list[str], cwd: Path, **options: Any) -> Any:
+    import subprocess
+    import sys
+
+    return subprocess.Popen(
+        [sys.executable, "-m", "pes_v2.cli", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=cwd,  # not the checkout, whose pes_v2 folder holds no cli package
+        start_new_session=True,  # a group of its own, as a terminal's foreground job
+        **options,
+    )
+
+
+def _many_flows(folder: Path, count: int) -> None:
+    folder.mkdir()
+    data = build_flow(FlowSpec(seed=3, depense=2, recette=1, pieces=3, lines=2))
+    for n in range(count):
+        (folder / f"flow-{n:04d}.xml").write_bytes(data)
+
+
+@pytest.mark.parametrize("presses", [1, 2])
+def test_ctrl_c_stops_a_parallel_batch_and_its_workers(tmp_path: Path, presses: int) -> None:
+    """Ctrl-C reaches the whole group: every worker said "interrupted" too, and a second
+    press while the pool shut down left the workers waiting for work forever."""
+    import signal
+    import subprocess
+    import time
+
+    _many_flows(tmp_path / "flows", 600)
+    process = _pes_v2(["validate", "--lang", "en", "--jobs", "4", "flows"], tmp_path)
+    deadline = time.monotonic() + 60
+    while not subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True).stdout:
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.02)  # until the workers are there
+    for _ in range(presses):
+        os.killpg(process.pid, signal.SIGINT)
+        time.sleep(0.01)
+    _, err = process.communicate(timeout=60)  # also waits for whoever holds stderr
+    # 130, or killed by the second SIGINT once Python is finishing: a shell says 130 too.
+    assert process.returncode in (130, -signal.SIGINT)
+    assert err == b"pes-v2: error: interrupted\n"
+    deadline = time.monotonic() + 20  # killed workers take a moment to be reaped
+    while subprocess.run(["pgrep", "-g", str(process.pid)], capture_output=True).stdout:
+        assert time.monotonic() < deadline, "workers left running"
+        time.sleep(0.05)
+
+
+def test_an_ignored_sigint_stays_ignored(tmp_path: Path) -> None:
+    """A background job of a non-interactive shell ignores SIGINT: pes-v2 must not take it
+    back (it stopped, exit 130, where it used to run to its end)."""
+    import signal
+    import time
+
+    _many_flows(tmp_path / "flows", 50)
+    process = _pes_v2(
+        ["validate", "--jobs", "1", "flows"],
+        tmp_path,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    time.sleep(0.5)
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode in (0, 1) and b"interrupted" not in err
