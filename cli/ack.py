@@ -31,6 +31,9 @@ def ack(path: str, fmt: str, lang: str, schemas: str | None) -> None:
     """
     try:
         content = read_whole(path, ACK_MAX_BYTES)  # once: a FIFO cannot be read twice
+    except PesError as exc:
+        fail(exc)  # it names the file
+    try:
         document = read_acquit(content)
         bundle = resolve_bundle(schemas)
         report = validate_flow(content, schemas=bundle, lang=lang)

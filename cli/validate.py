@@ -258,8 +258,10 @@ def _write_acquits(outcomes: list[FileOutcome], output: str | None, lang: str) -
     """One predicted PES_ACQUIT per PES_Aller: to stdout or --output, or a directory of them."""
     if len(outcomes) == 1:
         data = render_acquit(outcomes[0], lang=lang)
+        if data is None and outcomes[0].report is None:
+            return  # not validated: its error is said, its exit code follows (2 or 3)
         if data is None:
-            where = outcomes[0].path
+            where = outcomes[0].shown
             message = (
                 f"{where} : pas un PES_Aller, pas d'acquit"
                 if lang == "fr"

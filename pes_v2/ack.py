@@ -520,11 +520,20 @@ def _flux_domain(errors: list[Finding]) -> str:
     """The DomaineAck of a whole-flow rejection: 2 (signature globale) when the global
     signature is in error (its rules, certificate ones included, are PES-SIG-1xx), else 3
     (signature bordereau) for a bordereau's signature, else 0 (technique)."""
-    if any(_GLOBAL_SIGNATURE_RULE.fullmatch(f.rule) for f in errors):
+    if any(_GLOBAL_SIGNATURE_RULE.fullmatch(f.rule) or f.ack in _GLOBAL_CODES for f in errors):
         return "2"
-    if any(_BORDEREAU_SIGNATURE_RULE.fullmatch(f.rule) for f in errors):
+    if any(
+        _BORDEREAU_SIGNATURE_RULE.fullmatch(f.rule)
+        or (f.ack or "").startswith("ERREUR_SIGNATURE_BORDEREAU_")
+        for f in errors
+    ):  # also the header rules on signed bordereaux (e.g. PES-HDR-011)
         return "3"
     return "0"
+
+
+_GLOBAL_CODES = frozenset(
+    {"ERREUR_SIGNATURE_INVALIDE", "ERREUR_SIGNATURE_ILLISIBLE", "ERREUR_SIGNATURE_INCOMPLETE"}
+)
 
 
 def _child(element: Any, name: str) -> Any:

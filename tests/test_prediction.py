@@ -131,3 +131,20 @@ def test_a_batch_duplicate_rejects_its_bordereau_in_the_prediction(tmp_path: Pat
         assert {f.rule for f in second.errors} == {"PES-BAT-002"}, written
         assert not second.prediction.accepted
         assert not second.prediction.flux_rejected and second.prediction.bordereaux_rejected
+
+
+def test_the_whole_flow_element_domain_follows_the_signature_at_fault() -> None:
+    """By rule (PES-SIG-0xx bordereau, 1xx global) or by ACK code for the header rules on
+    signatures (PES-HDR-011 answers ERREUR_SIGNATURE_BORDEREAU_INVALIDE)."""
+    from pes_v2.ack import _flux_domain
+    from pes_v2.findings import Finding, Severity
+
+    def error(rule: str, ack: str | None) -> Finding:
+        return Finding(rule=rule, severity=Severity.ERROR, message="", ack=ack)
+
+    assert _flux_domain([error("PES-XSD-001", "ERREUR_SCHEMA_INCOMPLET")]) == "0"
+    assert _flux_domain([error("PES-SIG-005", "ERREUR_SIGNATURE_BORDEREAU_INVALIDE")]) == "3"
+    assert _flux_domain([error("PES-HDR-011", "ERREUR_SIGNATURE_BORDEREAU_INVALIDE")]) == "3"
+    assert _flux_domain([error("PES-SIG-112", "ERREUR_CERTIFICAT")]) == "2"
+    both = [error("PES-SIG-005", None), error("PES-SIG-104", "ERREUR_SIGNATURE_INVALIDE")]
+    assert _flux_domain(both) == "2"

@@ -156,3 +156,10 @@ def test_a_fifo_nobody_writes_to_is_not_waited_for(tmp_path: Path) -> None:
         cwd=tmp_path,  # not the checkout, whose pes_v2 folder holds no cli package
     )
     assert result.returncode == 2 and b"not a readable XML file" in result.stderr
+
+
+def test_an_unreadable_acknowledgment_is_named_once(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.xml"
+    result = CliRunner().invoke(cli, ["ack", "--lang", "en", str(missing)])
+    assert result.exit_code == 2
+    assert result.stderr == f"pes-v2: error: {missing}: no such file\n"

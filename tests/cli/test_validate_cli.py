@@ -384,3 +384,18 @@ def test_a_context_fifo_nobody_writes_to_is_not_waited_for(tmp_path: Path) -> No
         cwd=tmp_path,  # not the checkout, whose pes_v2 folder holds no cli package
     )
     assert result.returncode == 2 and "fichier de contexte invalide" in result.stderr.decode()
+
+
+def test_an_acquit_of_a_flow_that_could_not_be_validated_keeps_its_exit_code(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An internal error (exit 3) was turned into exit 2 and "not a PES_Aller"."""
+    import pes_v2.batch
+
+    def bug(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(pes_v2.batch, "validate", bug)
+    code, out, err = run("validate", "--lang", "en", "--format", "acquit", str(VALID))
+    assert code == 3 and out == ""
+    assert "internal error: RuntimeError: boom" in err and "not a PES_Aller" not in err
