@@ -273,13 +273,31 @@ def _bordereau_finding(bordereau: BordereauFacts, first: str, lang: str) -> Find
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(location: str, options: dict[str, Any]) -> None:
-    """Resolve the schema bundle once per worker process (bundles do not travel). Ctrl-C
-    reaches the whole process group: the parent answers it and stops the pool, the workers
-    ignore it (each said so and exited on its own)."""
+def _init_worker(location: str, options: dict[str, Any], parent: int) -> None:
+    """Resolve the schema bundle once per worker process (bundles do not travel).
+
+    Ctrl-C reaches the whole process group: the parent answers it and stops the pool, the
+    workers ignore it. A worker dies with its parent, however the parent ends (a worker
+    left behind waits for work forever, holding the parent's standard streams)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with(parent)
     _WORKER["schemas"] = resolve_bundle(location)
     _WORKER["options"] = options
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel end this process when ``parent`` ends (Linux), and end now if it
+    already has."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(0)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def _work(paths: list[str]) -> list[FileOutcome]:
@@ -363,7 +381,10 @@ def _parallel(
 
     def pool() -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
-            jobs, mp_context=_mp_context(), initializer=_init_worker, initargs=(location, options)
+            jobs,
+            mp_context=_mp_context(),
+            initializer=_init_worker,
+            initargs=(location, options, os.getpid()),
         )
 
     def from_stdin() -> FileOutcome:
