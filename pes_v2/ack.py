@@ -21,6 +21,7 @@ from lxml import etree
 from .errors import InputError
 from .findings import Finding, Severity
 from .prediction import bordereau_of, pj_block_of, pj_of
+from .records import xsd_boolean
 from .rules.registry import get
 
 if TYPE_CHECKING:
@@ -628,7 +629,7 @@ def read_acquit(source: str | os.PathLike[str] | bytes | IO[bytes]) -> AckDocume
         elements.append(
             AckElement(
                 domain=_value(item, "DomaineAck"),
-                accepted=(_value(item, "EtatAck") or "").strip() in ("1", "true"),
+                accepted=xsd_boolean(_value(item, "EtatAck")) is True,
                 num_bord=_value(item, "NumBord"),
                 exercice=_value(item, "ExerciceBord"),
                 id_unique=_value(item, "IdUnique"),

@@ -27,9 +27,9 @@ __all__ = [
 ]
 
 LA_POSTE_SIREN = "356000000"
+"""La Poste's SIREN: its SIRETs do not follow Luhn but have a digit sum divisible by 5."""
 LA_POSTE_HEAD_OFFICE = "35600000000048"
 """La Poste's head office: its SIRET follows Luhn, unlike its establishments'."""
-"""La Poste's SIREN: its SIRETs do not follow Luhn but have a digit sum divisible by 5."""
 
 IBAN_LENGTHS: dict[str, int] = {
     # SEPA members (EPC list) and associated territories.

@@ -125,7 +125,7 @@ class Predictor:
         for label in self._bordereaux.values():
             seen[label] = seen.get(label, 0) + 1
         labels = tuple(
-            f"{_domain_of(xpath)}/{label}" if seen[label] > 1 and _domain_of(xpath) else label
+            f"{domain}/{label}" if seen[label] > 1 and (domain := _domain_of(xpath)) else label
             for xpath, label in self._bordereaux.items()
         )
         return Prediction(

@@ -193,8 +193,8 @@ def render_file_text(
         for finding in findings:
             out.extend(_finding_lines(finding, words, style, indent))
     if skipped:
-        rules = ", ".join(f"{rule_id} ({', '.join(keys)})" for rule_id, keys in skipped.items())
-        out.append("  " + words["not_run"].format(count=len(skipped), rules=rules))
+        named = ", ".join(f"{rule_id} ({', '.join(keys)})" for rule_id, keys in skipped.items())
+        out.append("  " + words["not_run"].format(count=len(skipped), rules=named))
     verdict = _prediction_line(outcome, words)
     if verdict:
         out.append(verdict)

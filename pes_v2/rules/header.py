@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from ..findings import Finding, Scope, Severity
 from ..identifiers import siret_valid
-from ..records import FlowFacts, Location, Record
+from ..records import FlowFacts, Location, Record, xsd_boolean
 from .registry import get, rule
 
 DS_SIGNATURE = "{http://www.w3.org/2000/09/xmldsig#}Signature"
@@ -19,7 +19,7 @@ class _Demat:
     """What the flow rules need to know about one domain's InfoDematerialisee."""
 
     value: str | None = None
-    """``1``/``0`` as read (``true``/``false`` normalised), None when absent."""
+    """InfoDematerialisee as written, None when absent."""
     location: Location | None = None
     signed: int = 0
     """Bordereaux carrying a ds:Signature."""
@@ -27,16 +27,14 @@ class _Demat:
     """ds:Signature elements inside those bordereaux (as the engine counts them)."""
     unsigned: list[Location] = field(default_factory=list)
 
+    @property
+    def declared(self) -> bool:
+        """InfoDematerialisee is 1 (an xs:boolean: ``true``, whitespace around)."""
+        return xsd_boolean(self.value) is True
+
 
 def _demat_state(facts: FlowFacts) -> dict[str, _Demat]:
     return facts.state("header.demat", dict)
-
-
-def _bool(value: str | None) -> str | None:
-    if value is None:
-        return None
-    value = value.strip()
-    return {"true": "1", "false": "0"}.get(value, value)
 
 
 def nomenclature(facts: FlowFacts) -> str | None:
@@ -303,7 +301,7 @@ def _note_demat(record: Record, facts: FlowFacts) -> None:
     """Note the domain's InfoDematerialisee for the flow-level signature rules."""
     el = record.element.find("InfoDematerialisee")
     state = _demat_state(facts).setdefault(str(record.domain), _Demat())
-    state.value = _bool(el.get("V")) if el is not None else None
+    state.value = el.get("V") if el is not None else None
     state.location = record.locate(el if el is not None else record.element)
 
 
@@ -372,7 +370,7 @@ def demat_without_signature(record: Record, facts: FlowFacts) -> Iterator[Findin
     if _global_signatures(facts, states):
         return
     for domain, demat in states.items():
-        if demat.value == "1" and demat.signed == 0 and demat.location is not None:
+        if demat.declared and demat.signed == 0 and demat.location is not None:
             yield record.finding_at(
                 get("PES-HDR-009"), demat.location, value="1", header=_LABELS[domain]
             )
@@ -400,7 +398,7 @@ def signature_without_demat(record: Record, facts: FlowFacts) -> Iterator[Findin
     states = _demat_state(facts)
     glob = _global_signatures(facts, states) > 0
     for domain, demat in states.items():
-        if demat.value == "1" or demat.location is None or not (glob or demat.signed):
+        if demat.declared or demat.location is None or not (glob or demat.signed):
             continue
         yield record.finding_at(
             get("PES-HDR-010"),
@@ -437,7 +435,7 @@ def partly_signed(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     if _global_signatures(facts, states):
         return
     for demat in states.values():
-        if demat.value == "1" and demat.signed:
+        if demat.declared and demat.signed:
             for location in demat.unsigned:
                 yield record.finding_at(get("PES-HDR-012"), location)
 

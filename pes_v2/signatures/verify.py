@@ -548,13 +548,8 @@ def _key(
             )
         return None, _key_value(key_info)
     chosen = certs[0]
-    wanted = _path(
-        signed_props, "SignedSignatureProperties", "SigningCertificate", "Cert", "CertDigest"
-    )
-    if wanted is None:  # ETSI EN 319 132
-        wanted = _path(
-            signed_props, "SignedSignatureProperties", "SigningCertificateV2", "Cert", "CertDigest"
-        )
+    cert_el, _v2 = _signing_cert(_child(signed_props, "SignedSignatureProperties"))
+    wanted = _child(cert_el, "CertDigest")
     method_el = _child(wanted, "DigestMethod")
     method = (method_el.get("Algorithm") or "") if method_el is not None else ""
     digest = _b64(_child(wanted, "DigestValue"))
@@ -659,17 +654,10 @@ def _weak(v: Verification, signed_info: Element, signed_props: Element | None) -
     for ref in signed_info.iterfind(f"{_DS}Reference/{_DS}DigestMethod"):
         if ref.get("Algorithm") in A.WEAK:
             places.append((ref, "Reference/DigestMethod"))
-    for signing_certificate in ("SigningCertificate", "SigningCertificateV2"):
-        cert_digest = _path(
-            signed_props,
-            "SignedSignatureProperties",
-            signing_certificate,
-            "Cert",
-            "CertDigest",
-            "DigestMethod",
-        )
-        if cert_digest is not None and cert_digest.get("Algorithm") in A.WEAK:
-            places.append((cert_digest, "CertDigest/DigestMethod"))
+    cert_el, _v2 = _signing_cert(_child(signed_props, "SignedSignatureProperties"))
+    cert_digest = _path(cert_el, "CertDigest", "DigestMethod")
+    if cert_digest is not None and cert_digest.get("Algorithm") in A.WEAK:
+        places.append((cert_digest, "CertDigest/DigestMethod"))
     policy_digest = _path(
         signed_props,
         "SignedSignatureProperties",
@@ -765,15 +753,21 @@ def _properties(
         )
 
 
+def _signing_cert(ssp: Element | None) -> tuple[Element | None, bool]:
+    """The ``Cert`` of SigningCertificate, else of SigningCertificateV2 (ETSI EN 319 132, XAdES
+    1.3.2 namespace: its IssuerSerialV2 is optional, the CertDigest names the certificate all
+    the same), and whether it is the latter."""
+    cert_el = _path(ssp, "SigningCertificate", "Cert")
+    if cert_el is not None:
+        return cert_el, False
+    cert_el = _path(ssp, "SigningCertificateV2", "Cert")
+    return cert_el, cert_el is not None
+
+
 def _signing_certificate(
     v: Verification, ssp: Element, cert: x509.Certificate | None, missing: list[str]
 ) -> None:
-    cert_el = _path(ssp, "SigningCertificate", "Cert")
-    # ETSI EN 319 132 (XAdES 1.3.2 namespace): SigningCertificateV2, whose IssuerSerialV2 is
-    # optional; its CertDigest names the certificate all the same.
-    v2 = cert_el is None and _path(ssp, "SigningCertificateV2", "Cert") is not None
-    if v2:
-        cert_el = _path(ssp, "SigningCertificateV2", "Cert")
+    cert_el, v2 = _signing_cert(ssp)
     digest_el = _child(cert_el, "CertDigest")
     serial_el = _path(cert_el, "IssuerSerial", "X509SerialNumber")
     issuer_el = _path(cert_el, "IssuerSerial", "X509IssuerName")
