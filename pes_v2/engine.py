@@ -357,6 +357,7 @@ class Validation:
             source,
             schema_for=self._schema_for,
             native_for=self._native_for,
+            tree_schema_for=self.bundle.tree_schema_for,
             limits=options.limits,
             lang=options.lang,
         )

@@ -49,6 +49,9 @@ Element: TypeAlias = Any
 PES_ROOTS = frozenset({"PES_Aller", "PES_ACQUIT", "PES_Retour", "PES_ACQUIT_RETOUR"})
 RECORD_DEPTH = 3
 """Elements at this depth (a Bordereau, a PJ…) are handed over whole, then released."""
+TREE_CHECK_MAX_BYTES = 1 << 20
+"""Flows below this size are validated as a tree, when a compiled schema is at hand (see
+:func:`_tree_valid`): their records are kept, not released, until the end of the read."""
 FRAGMENT_MIN_BYTES = 4 << 20
 """Flows from this size on have their bordereaux and PJ parsed beside the rules
 (:mod:`.fragments`), unless ``PES_V2_FRAGMENTS=0`` is set."""
@@ -780,12 +783,16 @@ class Reader:
         *,
         schema_for: Callable[[str], etree.XMLSchema | None] | None = None,
         native_for: Callable[[str], NativeSchema | None] | None = None,
+        tree_schema_for: Callable[[str], etree.XMLSchema | None] | None = None,
         limits: Limits = DEFAULT_LIMITS,
         lang: str = "fr",
     ) -> None:
         self.source = source
         self.schema_for = schema_for
         self.native_for = native_for
+        self.tree_schema_for = tree_schema_for
+        """The schema to validate a small flow's tree with, when there is one at hand (see
+        :func:`_tree_valid`); the stream validator does the work otherwise."""
         self.limits = limits
         self.lang = lang
 
@@ -882,10 +889,6 @@ class Reader:
                     if schema is None:
                         queue.append(S.NO_SCHEMA_FOR_ROOT.finding(lang, value=local))
         result.schema_checked = native is not None or schema is not None
-        validation = None
-        if native is not None:
-            # libxml2 validates in a thread of its own; the parser below builds records only.
-            validation = self._validation = StreamValidation(native, limits.max_schema_errors)
 
         # The whitespace between elements is only read by signature checks (it is signed
         # content); without it lxml builds a third fewer nodes and the rules' XPath probes
@@ -917,6 +920,26 @@ class Reader:
             splitter = Splitter(
                 self._records_from, fragments.submit, min_bytes=0 if many_lines else None
             )
+        validation = None
+        kept: list[tuple[bytes, int]] | None = None
+        """A small flow's chunks (and first lines), kept for the stream validator in case its
+        tree does not validate (see _tree_valid); None when the stream validator reads them."""
+        tree_schema = None
+        if (
+            native is not None
+            and splitter is None
+            and self.tree_schema_for is not None
+            and handle.size is not None
+            and handle.size < TREE_CHECK_MAX_BYTES
+        ):
+            tree_schema = self.tree_schema_for(root)  # type: ignore[arg-type]  # native: root
+        if tree_schema is not None:
+            kept = []
+        elif native is not None:
+            # libxml2 validates in a thread of its own; the parser below builds records only.
+            validation = self._validation = StreamValidation(native, limits.max_schema_errors)
+        kept_bytes = 0
+        top: Element | None = None
         cut_out: dict[int, _StandIn] = {}
         """Records parsed on their own and fed as placeholders, by number."""
         seen_log = 0
@@ -977,6 +1000,12 @@ class Reader:
                 break
             if validation is not None:
                 validation.feed(chunk, first_line)
+            elif kept is not None:
+                kept.append((chunk, first_line))
+                kept_bytes += len(chunk)
+                if kept_bytes >= TREE_CHECK_MAX_BYTES:  # grown since: the stream validator
+                    validation = self._stream_validation(native, kept)
+                    kept = None
             try:
                 if items is None:
                     parser.feed(chunk)
@@ -1001,6 +1030,7 @@ class Reader:
                 if event == "start":
                     if not stack:
                         stack.append(element)
+                        top = element
                         start(element, 1)
                     elif len(stack) < RECORD_DEPTH and element.getparent() is stack[-1]:
                         stack.append(element)
@@ -1038,7 +1068,8 @@ class Reader:
                         stopped = result.fatal = True
                         break
                     if end(record, depth, offset) and depth > 1:
-                        _release(element)
+                        if kept is None:  # else kept whole, for its tree's validation
+                            _release(element)
                         tags = 0
                     if apart and fragments is not None:
                         fragments.dispose(record, apart_bytes)
@@ -1080,6 +1111,14 @@ class Reader:
         result.complete = not result.fatal
         result.size = handle.size if handle.size is not None else size
         schema_error_count = len(raw_schema_errors)
+        if kept is not None and not (
+            not result.fatal
+            and not stopped
+            and error is None
+            and depth == 0
+            and _tree_valid(tree_schema, top, kept, root_start or 0)
+        ):
+            validation = self._stream_validation(native, kept)
         if validation is not None:
             validation.finish()
             for found in validation.errors:
@@ -1098,6 +1137,16 @@ class Reader:
         elif result.schema_checked:
             result.schema_errors = []
         yield from _flush(queue)
+
+    def _stream_validation(
+        self, native: NativeSchema | None, chunks: list[tuple[bytes, int]]
+    ) -> StreamValidation:
+        """The stream validator, fed ``chunks`` already."""
+        assert native is not None  # chunks are kept only when there is a stream validator
+        validation = self._validation = StreamValidation(native, self.limits.max_schema_errors)
+        for chunk, first_line in chunks:
+            validation.feed(chunk, first_line)
+        return validation
 
     def _classify(
         self,
@@ -1454,6 +1503,30 @@ def _standing_for(element: Element, cut_out: dict[int, _StandIn]) -> tuple[Eleme
                 node.sourceline = min(node.sourceline + offset, 65535)
         placeholder.getparent().replace(placeholder, stood)
     return element, 0, 0
+
+
+def _tree_valid(
+    schema: etree.XMLSchema | None,
+    top: Element | None,
+    chunks: list[tuple[bytes, int]],
+    root_start: int,
+) -> bool:
+    """True when the schema finds the whole tree of a well-formed small flow valid, which is
+    then what libxml2's stream validator would find of its bytes, at ≈ 60 % of the cost (no
+    second tokenising).  False leaves the verdict, and every message, to the stream validator.
+
+    The tree lacks what the parser left out: comments, and the whitespace-only text it drops
+    when no signature needs it.  Comments are refused (with processing instructions and
+    CDATA sections, which change what whitespace it drops).  Without them, the whitespace
+    dropped is only that of an element that has element children: its type either allows
+    them, and then ignores that whitespace, or does not, and the tree is invalid too.
+    """
+    if schema is None or top is None:
+        return False
+    data = b"".join(chunk for chunk, _line in chunks)
+    if data.find(b"<!", root_start) >= 0 or data.find(b"<?", root_start) >= 0:
+        return False
+    return bool(schema.validate(top))
 
 
 def _flush(queue: list[Finding]) -> Iterator[Finding]:
