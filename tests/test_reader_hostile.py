@@ -168,3 +168,31 @@ def test_ten_megabyte_text_node_is_read(tmp_path: Path) -> None:
     reader_rules = {r for r in report.rule_ids() if r.startswith(("PES-XML", "PES-ENC"))}
     assert reader_rules == set()
     assert report.flow.domains == ("pj",)
+
+
+@pytest.mark.parametrize("max_depth", [3, 4, 10, 17, 18, 19, 20, 40, 256])
+def test_the_depth_limit_is_exact_at_every_record_depth(max_depth: int) -> None:
+    """Nesting is refused exactly past ``max_depth`` (the root at depth 1), whatever the
+    record the deep element is in (the probes look a few levels down first)."""
+    from pes_v2.limits import DEFAULT_LIMITS
+
+    limits = DEFAULT_LIMITS.with_(max_depth=max_depth)
+    places = {  # where the nest goes, and the depth of the element it goes in
+        "header": (b"<IdPost V=", 2),  # in EnTetePES, a record at depth 2
+        "bordereau": (b"</Bordereau>", 3),  # in a Bordereau, a record at depth 3
+    }
+    body = (
+        f"{HEADER}<PES_DepenseAller><EnTeteDepense/><Bordereau><BlocBordereau/>"
+        "</Bordereau></PES_DepenseAller></n:PES_Aller>"
+    ).encode()
+    for name, (before, parent_depth) in places.items():
+        for extra in {1, 2, max_depth - parent_depth, max_depth - parent_depth + 1}:
+            if extra < 1:
+                continue
+            nest = b"<x>" * extra + b"</x>" * extra
+            data = body.replace(before, nest + before, 1)
+            deepest = max(parent_depth + extra, 4)  # Parametres/Version: depth 4
+            found = {
+                f.rule for f in pes_v2.validate(data, schemas="embedded", limits=limits).findings
+            }
+            assert ("PES-XML-005" in found) == (deepest > max_depth), (name, extra, found)
