@@ -19,7 +19,7 @@ from .prediction import Predictor
 from .records import FlowFacts, Record, relative_xpath, value_of
 from .rules import structure as S
 from .rules.registry import Rule, checks_on
-from .xmlio import Element, Reader, Source, line_in_flow, reopener, step_name
+from .xmlio import Element, Reader, Source, XPath, line_in_flow, reopener, step_name
 from .xsd_findings import dropped_finding, schema_finding
 
 rules.load()
@@ -51,7 +51,7 @@ HEADER_FIELDS = ("IdPost", "LibellePoste", "IdColl", "FinJur", "CodCol", "CodBud
 UNCHECKED_BY_EMBEDDED = ("PES_Facture", "PES_Marche")
 ID_NAMESPACES = (None, "http://www.w3.org/2000/09/xmldsig#", "http://uri.etsi.org/01903/v1.1.1#")
 """Where an ``Id`` attribute is an xs:ID in the PES schemas (PES elements, XML-DSig, XAdES)."""
-_WITH_ID = etree.XPath(
+_WITH_ID = XPath(
     "self::*[@Id] | ds:Signature/descendant-or-self::*[@Id]",
     namespaces={"ds": "http://www.w3.org/2000/09/xmldsig#"},
 )
@@ -300,9 +300,24 @@ class _FlowHandler:
             self.pending.extend(entry.check(record, self.facts))
 
 
+_WITHOUT_CONTEXT: dict[tuple[str, str], tuple[Rule, Finding]] = {}
+"""``_not_checked`` findings of validations without a context, by rule id and language."""
+
+
 def _not_checked(rule: Rule, options: Options) -> Finding:
     """The one info finding saying a rule did not run for want of a context file, or of the
     context key it needs."""
+    if options.context is None:
+        known = _WITHOUT_CONTEXT.get((rule.id, options.lang))
+        if known is not None and known[0] is rule:
+            return known[1]
+        finding = _not_checked_anew(rule, options)
+        _WITHOUT_CONTEXT[rule.id, options.lang] = (rule, finding)
+        return finding
+    return _not_checked_anew(rule, options)
+
+
+def _not_checked_anew(rule: Rule, options: Options) -> Finding:
     english = options.lang == "en"
     if options.context is None:
         message = (
@@ -333,7 +348,7 @@ def _split_tag(tag: str) -> tuple[str | None, str]:
     return None, tag
 
 
-_count_lines = etree.XPath("count(Piece/LigneDePiece)", smart_strings=False)
+_count_lines = XPath("count(Piece/LigneDePiece)", smart_strings=False)
 
 
 class Validation:

@@ -47,6 +47,9 @@ Element: TypeAlias = Any
 """An lxml element (lxml ships no type information)."""
 
 PES_ROOTS = frozenset({"PES_Aller", "PES_ACQUIT", "PES_Retour", "PES_ACQUIT_RETOUR"})
+XPath = functools.partial(etree.XPath, regexp=False)
+"""``etree.XPath`` without the EXSLT regular-expression functions, which no expression here
+uses and which lxml otherwise registers at every evaluation (≈ 0.35 µs a call)."""
 RECORD_DEPTH = 3
 """Elements at this depth (a Bordereau, a PJ…) are handed over whole, then released."""
 TREE_CHECK_MAX_BYTES = 1 << 20
@@ -1418,7 +1421,7 @@ def _depth_probes(max_depth: int) -> dict[int, Callable[[Element], list[Element]
 
 def _levels_down(steps: int) -> Callable[[Element], list[Element]]:
     """An XPath finding the first element ``steps`` levels below the context element."""
-    probe: Callable[[Element], list[Element]] = etree.XPath("(" + "/".join(["*"] * steps) + ")[1]")
+    probe: Callable[[Element], list[Element]] = XPath("(" + "/".join(["*"] * steps) + ")[1]")
     return probe
 
 

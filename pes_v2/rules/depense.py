@@ -9,11 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from lxml import etree
-
 from ..findings import Finding, Scope, Severity
 from ..records import FlowFacts, Record
-from ..xmlio import Element
+from ..xmlio import Element, XPath
 from .registry import Rule, rule
 from .totals import (
     BordereauView,
@@ -26,7 +24,7 @@ from .totals import (
     values,
 )
 
-_RATTACH = etree.XPath("boolean(Piece/LigneDePiece/BlocLignePiece/RattachPiece)")
+_RATTACH = XPath("boolean(Piece/LigneDePiece/BlocLignePiece/RattachPiece)")
 _CODES = {
     "depense": (
         values("Piece/BlocPiece/InfoPce/TypPce/@V"),

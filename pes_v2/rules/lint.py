@@ -24,7 +24,7 @@ from lxml import etree
 from ..findings import Finding, Scope, Severity
 from ..records import FlowFacts, Record
 from ..rules.registry import Rule
-from ..xmlio import Element
+from ..xmlio import Element, XPath
 from .registry import rule
 
 XS = "{http://www.w3.org/2001/XMLSchema}"
@@ -32,9 +32,9 @@ _TEXTE = re.compile(r"(?:\w+:)?Base_Texte(\d+)$")
 _IDENTIFIER = re.compile(r"^(?:Id|Num|Ref|Cod|Typ)|^Facture$")
 MIN_LENGTH = 20
 """Shorter text types are codes and identifiers, often full by nature."""
-_ALL_V = etree.XPath(".//@V", smart_strings=False)
-_WITH_V = etree.XPath(".//*[@V]")
-_IDPCE = etree.XPath("BlocPiece/InfoPce/IdPce/@V | BlocPiece/IdPce/@V", smart_strings=False)
+_ALL_V = XPath(".//@V", smart_strings=False)
+_WITH_V = XPath(".//*[@V]")
+_IDPCE = XPath("BlocPiece/InfoPce/IdPce/@V | BlocPiece/IdPce/@V", smart_strings=False)
 
 
 def _schema_dir() -> Path:

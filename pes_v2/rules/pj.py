@@ -18,12 +18,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from lxml import etree
-
 from ..findings import Finding, Scope, Severity
 from ..limits import Limits
 from ..records import FlowFacts, Location, Record
-from ..xmlio import Element
+from ..xmlio import Element, XPath
 from .registry import rule
 from .totals import fetch
 
@@ -629,8 +627,8 @@ def pj_cfu_refcompta(record: Record, facts: FlowFacts) -> Iterator[Finding]:
 
 # -- references from pieces and lines --------------------------------------------------------
 
-_ANY_REF = etree.XPath("boolean(Piece//PJRef)")
-_IDPCE = etree.XPath("BlocPiece/InfoPce/IdPce/@V | BlocPiece/IdPce/@V", smart_strings=False)
+_ANY_REF = XPath("boolean(Piece//PJRef)")
+_IDPCE = XPath("BlocPiece/InfoPce/IdPce/@V | BlocPiece/IdPce/@V", smart_strings=False)
 
 
 @dataclass

@@ -20,14 +20,14 @@ from lxml import etree
 from ..findings import Finding, Scope, Severity
 from ..records import FlowFacts, Location, Record
 from ..signatures.status import Indication, SignatureStatus, SubIndication
-from ..xmlio import parse_document
+from ..xmlio import XPath, parse_document
 from .registry import Rule, declare
 
 DS_SIGNATURE = "{http://www.w3.org/2000/09/xmldsig#}Signature"
 TRUST_ANCHORS = "signatures.trust_anchors"
 """``facts.memo`` key under which the caller may put PEM trust anchors (a sequence of
 bytes); without them, certificate chains are INDETERMINATE."""
-_IDS = etree.XPath("descendant-or-self::*/@Id")
+_IDS = XPath("descendant-or-self::*/@Id")
 
 _BORD = "ERREUR_SIGNATURE_BORDEREAU_"
 _GLOB = "ERREUR_SIGNATURE_"

@@ -17,7 +17,7 @@ from lxml import etree
 
 from ..findings import Finding, Scope, Severity
 from ..records import FlowFacts, Record, value_of, xsd_boolean
-from ..xmlio import Element
+from ..xmlio import Element, XPath
 from .registry import rule
 
 ZERO = Decimal("0")
@@ -78,7 +78,7 @@ class BordereauView:
         return f"{self.typbord}-{piece.typpce}-{piece.natpce}"
 
 
-_COUNT_PIECES = etree.XPath("count(Piece)")
+_COUNT_PIECES = XPath("count(Piece)")
 
 
 def fetch(record: Record, xpath: etree.XPath) -> Any:
@@ -97,7 +97,7 @@ def fetch(record: Record, xpath: etree.XPath) -> Any:
 
 def values(path: str) -> etree.XPath:
     """A precompiled XPath returning plain strings (attribute values)."""
-    return etree.XPath(path, smart_strings=False)
+    return XPath(path, smart_strings=False)
 
 
 def v(element: Element | None, path: str) -> str | None:
@@ -184,7 +184,7 @@ class _Sums:
     """Lines with MtTVA > 0."""
 
 
-_LINES = etree.XPath("count(Piece/LigneDePiece)")
+_LINES = XPath("count(Piece/LigneDePiece)")
 _AMOUNTS = {
     (info, name): values(f"Piece/LigneDePiece/BlocLignePiece[1]/{info}[1]/{name}[1]/@V")
     for info in ("InfoLignePce", "InfoLignePiece")
