@@ -35,3 +35,40 @@ def test_unsigned_flow_loads_neither_cryptography_nor_multiprocessing(tmp_path: 
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == ""
+
+
+def test_the_command_line_loads_the_generator_only_for_generate(tmp_path: Path) -> None:
+    # ``generate`` needs the test helpers and cryptography's X.509 module: the other
+    # commands do not pay for loading them.
+    flow = tmp_path / "flow.xml"
+    flow.write_bytes(build_flow(FlowSpec(seed=1, depense=1)))
+    script = textwrap.dedent(
+        """
+        import sys
+        from pes_v2.cli.main import cli
+        try:
+            cli.main(sys.argv[1:], standalone_mode=False)
+        finally:
+            heavy = ("cryptography", "pes_v2.testing", "pes_v2.cli.generate")
+            print("loaded:" + ",".join(m for m in heavy if m in sys.modules))
+        """
+    )
+
+    def loaded(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", script, *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+        )
+        marked = [line for line in done.stdout.splitlines() if line.startswith("loaded:")]
+        assert marked, done.stderr
+        return marked[-1].removeprefix("loaded:")
+
+    assert loaded("validate", "--schemas", "embedded", str(flow)) == ""
+    assert loaded("info", str(flow)) == ""
+    assert loaded("generate", "--seed", "1", "--out", str(tmp_path / "out.xml")) == (
+        "cryptography,pes_v2.testing,pes_v2.cli.generate"
+    )
+    assert (tmp_path / "out.xml").stat().st_size > 1000
