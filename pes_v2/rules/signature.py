@@ -10,7 +10,7 @@ ETSI EN 319 102-1 words, is kept in ``facts.state("signatures", list)``.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -451,9 +451,13 @@ def _key_info_certs(sig: Any) -> list[Any]:
     return found
 
 
-def _make_check(rule_id: str) -> Callable[[Record, FlowFacts], Iterator[Finding]]:
-    def check(record: Record, facts: FlowFacts) -> Iterator[Finding]:
-        yield from _findings(record, facts).get(rule_id, ())
+def _make_check(rule_id: str) -> Callable[[Record, FlowFacts], Iterable[Finding]]:
+    def check(record: Record, facts: FlowFacts) -> Iterable[Finding]:
+        # Not a generator: fifteen of these run on every bordereau, signed or not.
+        found = record.memo.get("signatures")
+        if found is None:
+            found = _findings(record, facts)
+        return found.get(rule_id, ())
 
     check.__doc__ = f"Findings of {rule_id} from the record's signature verification."
     return check
