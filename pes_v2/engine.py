@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,8 +113,8 @@ class _FlowHandler:
                     ready.append(rule)
             return tuple(ready)
 
-        self.on_record = {kind: runnable(kind) for kind in RECORD_KINDS}
-        self.on_flow = runnable("flow")
+        self.on_record = {kind: _checks_of(runnable(kind)) for kind in RECORD_KINDS}
+        self.on_flow = _checks_of(runnable("flow"))
 
     def start(self, element: Element, depth: int) -> None:
         if depth == 1:
@@ -226,8 +226,12 @@ class _FlowHandler:
             return None
         if self.domain in ("depense", "recette"):
             if tag == "Bordereau":
-                pieces = sum(1 for child in element if child.tag == "Piece")
-                signed = sum(1 for child in element if child.tag == DS)
+                pieces = signed = 0
+                for child in element:
+                    if child.tag == "Piece":
+                        pieces += 1
+                    elif child.tag == DS:
+                        signed += 1
                 facts.bordereaux += 1
                 facts.content += 1
                 facts.pieces += pieces
@@ -287,21 +291,29 @@ class _FlowHandler:
         )
         if kind == "bordereau":
             record.bordereau = value_of(element, "BlocBordereau/IdBord")
-        for entry in checks:
-            assert entry.check is not None
-            self.pending.extend(entry.check(record, self.facts))
+        extend, facts = self.pending.extend, self.facts
+        for check in checks:
+            extend(check(record, facts))
 
     def _end_flow(self, element: Element) -> None:
         if self.facts.root != "PES_Aller":
             return
         record = Record("flow", element, self.facts.root_xpath, None, self.options.lang)
-        for entry in self.on_flow:
-            assert entry.check is not None
-            self.pending.extend(entry.check(record, self.facts))
+        for check in self.on_flow:
+            self.pending.extend(check(record, self.facts))
 
 
 _WITHOUT_CONTEXT: dict[tuple[str, str], tuple[Rule, Finding]] = {}
 """``_not_checked`` findings of validations without a context, by rule id and language."""
+
+
+def _checks_of(rules: tuple[Rule, ...]) -> tuple[Callable[..., Iterable[Finding]], ...]:
+    """The check functions of ``rules`` (each one declared with the function it runs)."""
+    checks = []
+    for rule in rules:
+        assert rule.check is not None  # checks_on lists rules that have a check
+        checks.append(rule.check)
+    return tuple(checks)
 
 
 def _not_checked(rule: Rule, options: Options) -> Finding:
