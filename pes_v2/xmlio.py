@@ -934,6 +934,7 @@ class Reader:
             and self.tree_schema_for is not None
             and handle.size is not None
             and handle.size < TREE_CHECK_MAX_BYTES
+            and _childwise(limits)
         ):
             tree_schema = self.tree_schema_for(root)  # type: ignore[arg-type]  # native: root
         if tree_schema is not None:
@@ -943,6 +944,9 @@ class Reader:
             validation = self._validation = StreamValidation(native, limits.max_schema_errors)
         kept_bytes = 0
         top: Element | None = None
+        probed: set[Element] | None = set() if kept is not None else None
+        """In a kept tree, the elements probed for depth already: a container's probe skips
+        them (it would walk every record again)."""
         cut_out: dict[int, _StandIn] = {}
         """Records parsed on their own and fed as placeholders, by number."""
         seen_log = 0
@@ -1008,7 +1012,7 @@ class Reader:
                 kept_bytes += len(chunk)
                 if kept_bytes >= TREE_CHECK_MAX_BYTES:  # grown since: the stream validator
                     validation = self._stream_validation(native, kept)
-                    kept = None
+                    kept = probed = None
             try:
                 if items is None:
                     parser.feed(chunk)
@@ -1047,7 +1051,12 @@ class Reader:
                     apart = record is not element
                     result.parsed_apart += apart
                     shallow = apart and limits.max_depth >= PARSER_MAX_DEPTH
-                    deep = None if shallow else too_deep[depth](record)
+                    if shallow:
+                        deep = None
+                    elif probed is None:
+                        deep = too_deep[depth](record)
+                    else:
+                        deep = _deep_below(record, depth, too_deep, probed)
                     if deep:
                         queue.append(
                             S.TOO_DEEP.finding(
@@ -1071,8 +1080,21 @@ class Reader:
                         stopped = result.fatal = True
                         break
                     if end(record, depth, offset) and depth > 1:
-                        if kept is None:  # else kept whole, for its tree's validation
-                            _release(element)
+                        # The elements before it that are no record (none in a valid flow)
+                        # are probed for depth now; in a kept tree, the records are kept.
+                        preceding = too_deep[depth]
+                        if probed is None:
+                            deep = _release(element, preceding)
+                        else:
+                            deep = _probe_preceding(element, preceding, probed)
+                        if deep:
+                            queue.append(
+                                S.TOO_DEEP.finding(
+                                    lang, line=line_in_flow(deep[0], 0), limit=limits.max_depth
+                                )
+                            )
+                            stopped = result.fatal = True
+                            break
                         tags = 0
                     if apart and fragments is not None:
                         fragments.dispose(record, apart_bytes)
@@ -1425,6 +1447,33 @@ def _levels_down(steps: int) -> Callable[[Element], list[Element]]:
     return probe
 
 
+def _childwise(limits: Limits) -> bool:
+    """True when no element down to a record's children can itself be too deep, so that a
+    container may be probed child by child (see :func:`_deep_below`)."""
+    return limits.max_depth > RECORD_DEPTH
+
+
+def _deep_below(
+    element: Element,
+    depth: int,
+    probes: dict[int, Callable[[Element], list[Element]]],
+    probed: set[Element],
+) -> list[Element]:
+    """``probes[depth](element)``, skipping the children probed already (records kept in
+    the tree), then noting ``element`` as probed."""
+    if depth >= RECORD_DEPTH:
+        found = probes[depth](element)
+    else:
+        found = []
+        for child in element:
+            if child not in probed and isinstance(child.tag, str):  # not a PI
+                found = probes[depth + 1](child)
+                if found:
+                    break
+    probed.add(element)
+    return found
+
+
 def _deeper(
     shallow: Callable[[Element], list[Element]],
     full: Callable[[Element], list[Element]],
@@ -1563,13 +1612,37 @@ def _flush(queue: list[Finding]) -> Iterator[Finding]:
     yield from items
 
 
-def _release(element: Element) -> None:
-    """Free a handled record and the siblings before it."""
+def _release(element: Element, probe: Callable[[Element], list[Element]]) -> list[Element]:
+    """Free a handled record and the siblings before it; what ``probe`` finds too deep in
+    those siblings first (records, probed already, are empty by then; any other element was
+    not).  Nothing is freed past what it finds."""
     element.clear()
     parent = element.getparent()
     if parent is not None:
         while element.getprevious() is not None:
+            first = parent[0]
+            found = probe(first) if isinstance(first.tag, str) else []  # not a PI
+            if found:
+                return found
             del parent[0]
+    return []
+
+
+def _probe_preceding(
+    element: Element, probe: Callable[[Element], list[Element]], probed: set[Element]
+) -> list[Element]:
+    """In a kept tree, what ``probe`` finds too deep in the siblings before ``element`` not
+    probed yet (back to the last one probed), as :func:`_release` does; ``element`` is then
+    noted as probed."""
+    found: list[Element] = []
+    for sibling in element.itersiblings(preceding=True):
+        if sibling in probed:
+            break
+        probed.add(sibling)
+        if isinstance(sibling.tag, str):  # not a processing instruction
+            found = probe(sibling) or found
+    probed.add(element)
+    return found
 
 
 def _line_of(data: bytes, needle: bytes) -> int:

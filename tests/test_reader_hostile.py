@@ -170,16 +170,29 @@ def test_ten_megabyte_text_node_is_read(tmp_path: Path) -> None:
     assert report.flow.domains == ("pj",)
 
 
-@pytest.mark.parametrize("max_depth", [3, 4, 10, 17, 18, 19, 20, 40, 256])
-def test_the_depth_limit_is_exact_at_every_record_depth(max_depth: int) -> None:
+@pytest.mark.parametrize("kept", [True, False], ids=["tree-kept", "records-released"])
+@pytest.mark.parametrize("max_depth", [2, 3, 4, 10, 17, 18, 19, 20, 40, 256])
+def test_the_depth_limit_is_exact_at_every_record_depth(
+    max_depth: int, kept: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Nesting is refused exactly past ``max_depth`` (the root at depth 1), whatever the
-    record the deep element is in (the probes look a few levels down first)."""
+    record the deep element is in (the probes look a few levels down first), in a small
+    flow kept whole for its tree's validation (containers probed child by child) as in one
+    whose records are released."""
+    from pes_v2.bundles import SchemaBundle
     from pes_v2.limits import DEFAULT_LIMITS
 
+    embedded = SchemaBundle.embedded()
+    if kept:
+        embedded.schema_for(f"{{{PES_NS}}}PES_Aller")  # at hand: small flows are kept
+    else:
+        monkeypatch.setattr(SchemaBundle, "tree_schema_for", lambda self, root: None)
     limits = DEFAULT_LIMITS.with_(max_depth=max_depth)
     places = {  # where the nest goes, and the depth of the element it goes in
         "header": (b"<IdPost V=", 2),  # in EnTetePES, a record at depth 2
         "bordereau": (b"</Bordereau>", 3),  # in a Bordereau, a record at depth 3
+        "unknown-2": (b"<PES_DepenseAller>", 1),  # as the root's child (a record's place)
+        "unknown-3": (b"<Bordereau>", 2),  # as a bordereau's sibling
     }
     body = (
         f"{HEADER}<PES_DepenseAller><EnTeteDepense/><Bordereau><BlocBordereau/>"
