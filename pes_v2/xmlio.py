@@ -936,7 +936,7 @@ class Reader:
             and handle.size < TREE_CHECK_MAX_BYTES
             and _childwise(limits)
         ):
-            tree_schema = self.tree_schema_for(root)  # type: ignore[arg-type]  # native: root
+            tree_schema = self.tree_schema_for(root)  # type: ignore[arg-type]  # set with native
         if tree_schema is not None:
             kept = []
         elif native is not None:
