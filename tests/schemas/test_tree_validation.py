@@ -190,3 +190,117 @@ def test_a_flow_grown_past_its_size_goes_back_to_the_stream_validator(
     assert _same_both_ways(big, SchemaBundle.embedded(), monkeypatch) == 1
     broken = mutate(big, "xsd.bad_date", seed=2).data
     assert _same_both_ways(broken, SchemaBundle.embedded(), monkeypatch) == 1
+
+
+# -- the equivalence itself, on a schema with every kind of content -------------------------
+
+_KINDS_XSD = b"""<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">
+  <xs:element name="R">
+    <xs:complexType>
+      <xs:choice minOccurs="0" maxOccurs="unbounded">
+        <xs:element ref="E"/>
+        <xs:element name="S">
+          <xs:simpleType>
+            <xs:restriction base="xs:string"><xs:maxLength value="2"/></xs:restriction>
+          </xs:simpleType>
+        </xs:element>
+        <xs:element name="L">
+          <xs:simpleType>
+            <xs:restriction base="xs:string"><xs:minLength value="1"/></xs:restriction>
+          </xs:simpleType>
+        </xs:element>
+        <xs:element name="T" type="xs:token"/>
+        <xs:element name="C">
+          <xs:complexType>
+            <xs:sequence><xs:element ref="E" minOccurs="0" maxOccurs="unbounded"/></xs:sequence>
+          </xs:complexType>
+        </xs:element>
+        <xs:element name="M">
+          <xs:complexType mixed="true">
+            <xs:sequence><xs:element ref="E" minOccurs="0" maxOccurs="unbounded"/></xs:sequence>
+          </xs:complexType>
+        </xs:element>
+      </xs:choice>
+    </xs:complexType>
+  </xs:element>
+  <xs:element name="E">
+    <xs:complexType><xs:attribute name="V" type="xs:string"/></xs:complexType>
+  </xs:element>
+</xs:schema>
+"""
+_PIECES = st.sampled_from(
+    [
+        b"",
+        b" ",
+        b"  ",
+        b"\n\t",
+        b"x",
+        b"xy",
+        b"xyz",
+        b"&#32;",
+        b"&#32;&#32;&#32;",
+        b"<E/>",
+        b'<E V="1"/>',
+        b"<!--c-->",
+        b"<?p?>",
+        b"<![CDATA[ ]]>",
+    ]
+)
+_CHILD = st.tuples(
+    st.sampled_from([b"E", b"S", b"L", b"T", b"C", b"M"]), st.lists(_PIECES, max_size=4)
+)
+
+
+def _document(children: list[tuple[bytes, list[bytes]]], gaps: list[bytes]) -> bytes:
+    body = b""
+    for (name, pieces), gap in zip(children, gaps, strict=False):
+        body += gap + b"<" + name + b">" + b"".join(pieces) + b"</" + name + b">"
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n<R>' + body + b"\n</R>\n"
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    children=st.lists(_CHILD, max_size=5),
+    gaps=st.lists(st.sampled_from([b"", b" ", b"\n  "]), min_size=5, max_size=5),
+    blank_text=st.booleans(),
+)
+def test_a_tree_found_valid_is_what_the_stream_validator_finds(
+    children: list[tuple[bytes, list[bytes]]],
+    gaps: list[bytes],
+    blank_text: bool,
+    tmp_path_factory: Any,
+) -> None:
+    """Empty, simple, element-only and mixed content, whitespace and text in any of them,
+    blank text kept or dropped: where the guard lets the tree decide, the tree and the
+    stream validator agree (both ways)."""
+    from lxml import etree
+
+    from pes_v2 import xsd_stream
+
+    folder = tmp_path_factory.getbasetemp() / "kinds"
+    folder.mkdir(exist_ok=True)
+    path = folder / "kinds.xsd"
+    if not path.exists():
+        path.write_bytes(_KINDS_XSD)
+    native = xsd_stream.compile_schema(path)
+    assert native is not None
+    schema = etree.XMLSchema(etree.fromstring(_KINDS_XSD))
+    data = _document(children, gaps)
+    stream = xmlio.StreamValidation(native, 10)
+    stream.feed(data, 1)
+    stream.finish()
+    parser = etree.XMLParser(remove_comments=True, remove_blank_text=not blank_text)
+    try:
+        top = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError:
+        return  # not well-formed: the stream validator decides, as for any error
+    root_start = data.index(b"<R>")
+    decided = _decides(data, root_start)
+    if decided:
+        assert xmlio._tree_valid(schema, top, [(data, 1)], root_start) == (stream.count == 0)
+    else:
+        assert not xmlio._tree_valid(schema, top, [(data, 1)], root_start)
+
+
+def _decides(data: bytes, root_start: int) -> bool:
+    return data.find(b"<!", root_start) < 0 and data.find(b"<?", root_start) < 0
