@@ -284,7 +284,7 @@ class Splitter:
         if self._off:
             self._pass(data, items)
             return
-        if _holds_markup(data) or (self._last == b"<" and data[:1] in (b"!", b"?")):
+        if holds_markup(data) or (self._last == b"<" and data[:1] in (b"!", b"?")):
             # A comment, a CDATA section or a processing instruction may hold anything.
             self._turn_off(data, items)
             return
@@ -441,10 +441,11 @@ def _find_start(data: bytes, position: int, ahead: dict[str, int]) -> tuple[int,
     return first, found
 
 
-def _holds_markup(data: bytes) -> bool:
-    """True when ``data`` holds ``<!`` or ``<?`` (looked for by their rare second byte)."""
+def holds_markup(data: bytes, start: int = 0) -> bool:
+    """True when ``data`` holds ``<!`` or ``<?`` from ``start`` on: a comment, a CDATA
+    section or a processing instruction (looked for by their rare second byte)."""
     for mark in (b"!", b"?"):
-        at = data.find(mark, 1)
+        at = data.find(mark, start + 1)
         while at >= 0:
             if data[at - 1] == 0x3C:  # "<"
                 return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -121,9 +122,7 @@ class Predictor:
             self._flux = True
 
     def result(self) -> Prediction:
-        seen: dict[str, int] = {}
-        for label in self._bordereaux.values():
-            seen[label] = seen.get(label, 0) + 1
+        seen = Counter(self._bordereaux.values())
         labels = tuple(
             f"{domain}/{label}" if seen[label] > 1 and (domain := _domain_of(xpath)) else label
             for xpath, label in self._bordereaux.items()

@@ -37,6 +37,7 @@ from .fragments import (
     FragmentParser,
     Item,
     Splitter,
+    holds_markup,
 )
 from .limits import DEFAULT_LIMITS, Limits
 from .rules import structure as S
@@ -942,7 +943,6 @@ class Reader:
         elif native is not None:
             # libxml2 validates in a thread of its own; the parser below builds records only.
             validation = self._validation = StreamValidation(native, limits.max_schema_errors)
-        kept_bytes = 0
         top: Element | None = None
         probed: set[Element] | None = set() if kept is not None else None
         """In a kept tree, the elements probed for depth already: a container's probe skips
@@ -954,6 +954,11 @@ class Reader:
         windows: set[int] = set()
         stack: list[Element] = []
         too_deep = _depth_probes(limits.max_depth)
+
+        def too_deep_at(element: Element, offset: int) -> Finding:
+            line = line_in_flow(element, offset)
+            return S.TOO_DEEP.finding(lang, line=line, limit=limits.max_depth)
+
         start, end = handler.start, handler.end
         stopped = False
         fatal = False
@@ -1009,8 +1014,7 @@ class Reader:
                 validation.feed(chunk, first_line)
             elif kept is not None:
                 kept.append((chunk, first_line))
-                kept_bytes += len(chunk)
-                if kept_bytes >= TREE_CHECK_MAX_BYTES:  # grown since: the stream validator
+                if size >= TREE_CHECK_MAX_BYTES:  # grown since it was opened: read as a stream
                     validation = self._stream_validation(native, kept)
                     kept = probed = None
             try:
@@ -1058,11 +1062,7 @@ class Reader:
                     else:
                         deep = _deep_below(record, depth, too_deep, probed)
                     if deep:
-                        queue.append(
-                            S.TOO_DEEP.finding(
-                                lang, line=line_in_flow(deep[0], offset), limit=limits.max_depth
-                            )
-                        )
+                        queue.append(too_deep_at(deep[0], offset))
                         stopped = result.fatal = True
                         break
                     records += depth > 1
@@ -1088,11 +1088,7 @@ class Reader:
                         else:
                             deep = _probe_preceding(element, preceding, probed)
                         if deep:
-                            queue.append(
-                                S.TOO_DEEP.finding(
-                                    lang, line=line_in_flow(deep[0], 0), limit=limits.max_depth
-                                )
-                            )
+                            queue.append(too_deep_at(deep[0], 0))
                             stopped = result.fatal = True
                             break
                         tags = 0
@@ -1460,18 +1456,15 @@ def _deep_below(
     probed: set[Element],
 ) -> list[Element]:
     """``probes[depth](element)``, skipping the children probed already (records kept in
-    the tree), then noting ``element`` as probed."""
+    the tree: :func:`_probe_preceding` notes them)."""
     if depth >= RECORD_DEPTH:
-        found = probes[depth](element)
-    else:
-        found = []
-        for child in element:
-            if child not in probed and isinstance(child.tag, str):  # not a PI
-                found = probes[depth + 1](child)
-                if found:
-                    break
-    probed.add(element)
-    return found
+        return probes[depth](element)
+    for child in element:
+        if child not in probed and isinstance(child.tag, str):  # not a PI
+            found = probes[depth + 1](child)
+            if found:
+                return found
+    return []
 
 
 def _deeper(
@@ -1601,9 +1594,7 @@ def _tree_valid(
     if schema is None or top is None:
         return False
     data = b"".join(chunk for chunk, _line in chunks)
-    if data.find(b"<!", root_start) >= 0 or data.find(b"<?", root_start) >= 0:
-        return False
-    return bool(schema.validate(top))
+    return not holds_markup(data, root_start) and bool(schema.validate(top))
 
 
 def _flush(queue: list[Finding]) -> Iterator[Finding]:
