@@ -7,11 +7,22 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 EXAMPLES = int(os.environ.get("PES_V2_FUZZ_EXAMPLES", "5000"))
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "reference" / "corpus"
+
+
+def corpus_seeds(max_bytes: int, marker: bytes = b"") -> list[bytes]:
+    """The corpus files of at most ``max_bytes`` holding ``marker`` in their first 2,000
+    bytes, in name order; none when the corpus is absent."""
+    if not CORPUS.is_dir():
+        return []
+    files = [p for p in sorted(CORPUS.rglob("*.xml")) if p.stat().st_size <= max_bytes]
+    return [data for data in map(Path.read_bytes, files) if marker in data[:2_000]]
 
 
 def fuzz_settings(examples: int = EXAMPLES) -> settings:

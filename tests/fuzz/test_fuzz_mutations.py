@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fuzzing import FLIPS, flipped, fuzz_settings
+from fuzzing import FLIPS, corpus_seeds, flipped, fuzz_settings
 from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
@@ -30,17 +30,7 @@ GENERATED = [
     build_flow(FlowSpec(seed=2, depense=0, recette=1, pieces=1, lines=1)),
     build_flow(FlowSpec(seed=3, depense=1, pieces=1, lines=1, pj=1, pj_size=200)),
 ]
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "reference" / "corpus"
-
-
-def _corpus() -> list[bytes]:
-    if not CORPUS.is_dir():
-        return []
-    files = sorted(CORPUS.rglob("*.xml"))
-    return [p.read_bytes() for p in files if p.stat().st_size <= 20_000]
-
-
-SEEDS = GENERATED + _corpus()
+SEEDS = GENERATED + corpus_seeds(20_000)
 
 
 FOUND: Counter[str] = Counter()
