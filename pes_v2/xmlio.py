@@ -281,7 +281,8 @@ class TagScan(NamedTuple):
 
     found: bool
     newlines: int
-    """Newlines read before the scan stopped (all of them when ``found`` is False)."""
+    """Newlines read before the scan stopped (all of them when ``found`` is False), or at
+    least ``lines_enough`` of them when the scan was given that bound."""
 
 
 def _prescan(handle: Input) -> TagScan | None:
@@ -295,18 +296,22 @@ def _prescan(handle: Input) -> TagScan | None:
     block = min(1 << 20, max(handle.size, 1)) if handle.size is not None else 1 << 20
     try:
         with handle.reopen() as again:
-            return scan_tag(again, _SIGNATURE_NAME, block=block)
+            return scan_tag(again, _SIGNATURE_NAME, block=block, lines_enough=_MAX_NODE_LINE)
     except OSError:
         return None
 
 
-def scan_tag(stream: BinaryIO, name: bytes, *, block: int = 1 << 20) -> TagScan:
+def scan_tag(
+    stream: BinaryIO, name: bytes, *, block: int = 1 << 20, lines_enough: int | None = None
+) -> TagScan:
     """Whether what ``stream`` reads holds ``name`` right after ``<`` or ``:``, read
-    ``block`` bytes at a time (and across blocks and short reads), and the newlines read.
+    ``block`` bytes at a time (and across blocks and short reads), and the newlines read:
+    all of them, or with ``lines_enough``, blocks are no longer counted once that many are.
 
     One search for the name, then a look at the byte before each occurrence: a third faster
     than a search for each of ``<name`` and ``:name`` (0.07 s against 0.11 s per 100 MB),
-    and this scan runs before the validation starts. Counting the newlines adds 0.01 s."""
+    and this scan runs before the validation starts. Counting every newline would add
+    0.065 s per 100 MB; the reader only needs to know whether there are 65,535."""
     buffer = bytearray(block)
     carry = b""  # the last len(name) bytes read before the buffer's
     newlines = 0
@@ -328,7 +333,8 @@ def scan_tag(stream: BinaryIO, name: bytes, *, block: int = 1 << 20) -> TagScan:
             if before is not None and before in b"<:":
                 return TagScan(True, newlines)
             at = buffer.find(name, at + 1, count)
-        newlines += buffer.count(b"\n", 0, count)
+        if lines_enough is None or newlines < lines_enough:
+            newlines += buffer.count(b"\n", 0, count)
         carry = (carry + bytes(buffer[max(0, count - len(name)) : count]))[-len(name) :]
 
 

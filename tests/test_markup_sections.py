@@ -65,16 +65,21 @@ class _Trickle(io.BytesIO):
     ),
     st.integers(min_value=1, max_value=12),
     st.integers(min_value=1, max_value=12),
+    st.one_of(st.none(), st.integers(min_value=0, max_value=4)),
 )
 def test_scan_finds_the_name_after_a_bracket_or_a_colon_across_blocks_and_short_reads(
-    pieces: list[bytes], block: int, step: int
+    pieces: list[bytes], block: int, step: int, lines_enough: int | None
 ) -> None:
     data = b"".join(pieces)
     expected = b"<Signature" in data or b":Signature" in data
-    scan = scan_tag(_Trickle(data, step), b"Signature", block=block)
+    scan = scan_tag(_Trickle(data, step), b"Signature", block=block, lines_enough=lines_enough)
     assert scan.found == expected
     if not expected:
-        assert scan.newlines == data.count(b"\n")
+        total = data.count(b"\n")
+        if lines_enough is None or total < lines_enough:
+            assert scan.newlines == total
+        else:  # counting may stop once there are enough, never before
+            assert lines_enough <= scan.newlines <= total
 
 
 def test_scan_ignores_the_word_elsewhere() -> None:
