@@ -204,7 +204,7 @@ def rib_key_valid(record: Record, facts: FlowFacts) -> Iterator[Finding]:
         )
 
 
-_RIB_VALID: dict[tuple[str, str, str, str], bool] = {}
+_RIB_PARTS = ("CodeEtab", "CodeGuic", "IdCpte", "CleRib")
 
 
 def _rib_wrong(cle: Element) -> bool:
@@ -212,18 +212,14 @@ def _rib_wrong(cle: Element) -> bool:
     cpte = cle.getparent()
     if cpte is None:
         return True
-    key = (
-        value_of(cpte, "CodeEtab") or "",
-        value_of(cpte, "CodeGuic") or "",
-        value_of(cpte, "IdCpte") or "",
-        value_of(cpte, "CleRib") or "",
-    )
-    known = _RIB_VALID.get(key)
-    if known is None:
-        if len(_RIB_VALID) > 100_000:
-            _RIB_VALID.clear()
-        known = _RIB_VALID[key] = rib_valid(*key)
-    return not known
+    # NUL joins the four parts: no XML value holds it.
+    key = "\0".join(value_of(cpte, name) or "" for name in _RIB_PARTS)
+    return not valid_cached("RIB", key, _rib_key_valid)
+
+
+def _rib_key_valid(key: str) -> bool:
+    bank, branch, account, cle = key.split("\0")
+    return rib_valid(bank, branch, account, cle)
 
 
 def _modregl_lines(record: Record) -> Iterator[tuple[Line, Element, bool]]:
