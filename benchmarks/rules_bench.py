@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from read_bench import flow_arguments
-from run import PES_V2, compile_bytecode, measure_round_robin, paired_ratio
+from run import PES_V2, compile_bytecode, measure_round_robin, paired_ratio, turn_ratios
 
 
 def main() -> None:
@@ -45,7 +45,7 @@ def main() -> None:
     )
     overhead = (paired - 1) * 100
     verdict = "met" if overhead <= 30 else "MISSED"
-    turns = sorted((a / b - 1) * 100 for a, b in zip(walls["full"], walls["xsd"], strict=True))
+    turns = sorted((ratio - 1) * 100 for ratio in turn_ratios(walls, "full", "xsd"))
     spread = f"{turns[0]:.0f} to {turns[-1]:.0f} %" if len(turns) > 1 else "one turn"
     print(f"rules overhead:   {overhead:.0f} % paired (target <= 30 %: {verdict}; turns: {spread})")
 

@@ -106,9 +106,14 @@ def measure_round_robin(
     return medians, walls
 
 
+def turn_ratios(walls: dict[str, list[float]], top: str, bottom: str) -> list[float]:
+    """``top``'s wall divided by ``bottom``'s, turn by turn."""
+    return [a / b for a, b in zip(walls[top], walls[bottom], strict=True)]
+
+
 def paired_ratio(walls: dict[str, list[float]], top: str, bottom: str) -> float:
     """Median over the runs of ``top``'s wall divided by ``bottom``'s in the same turn."""
-    return statistics.median(a / b for a, b in zip(walls[top], walls[bottom], strict=True))
+    return statistics.median(turn_ratios(walls, top, bottom))
 
 
 def row(label: str, size_mb: float, result: tuple[float, int, bool], base: float | None) -> str:

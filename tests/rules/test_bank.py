@@ -199,25 +199,6 @@ def test_every_french_iban_country_is_domestic() -> None:
     assert all(IBAN_LENGTHS[country] == 27 for country in french)
 
 
-def test_validity_cache_stays_bounded_and_right() -> None:
-    """Keys (IBAN, RIB…) are remembered up to VALID_CACHE_MAX, then the cache starts again:
-    memory stays bounded on a flow of distinct accounts and answers stay right."""
-    calls: list[str] = []
-
-    def even(value: str) -> bool:
-        calls.append(value)
-        return int(value) % 2 == 0
-
-    tiers._VALID.clear()
-    total = tiers.VALID_CACHE_MAX + 10
-    answers = [tiers.valid_cached("TEST", str(n), even) for n in range(total)]
-    assert answers == [n % 2 == 0 for n in range(total)]
-    assert len(tiers._VALID) <= tiers.VALID_CACHE_MAX
-    assert tiers.valid_cached("TEST", str(total - 1), even) is False
-    assert len(calls) == total  # the last key was remembered: not computed again
-    tiers._VALID.clear()
-
-
 def test_rib_key_checked_whatever_the_cache_holds() -> None:
     wrong = dict(RIB, CleRib="88")
     for _ in range(2):  # computed, then remembered: the same answer

@@ -10,6 +10,7 @@ from lxml import etree
 
 import pes_v2
 from pes_v2.findings import Finding, Severity
+from pes_v2.rules import tiers as tiers_rules
 from pes_v2.testing import FlowSpec, build_flow
 
 BASE = build_flow(FlowSpec(seed=5, depense=1, recette=1, pieces=1, lines=1))
@@ -220,3 +221,22 @@ def test_codres_boolean_however_written(non_resident: str) -> None:
     """CodRes is an xs:boolean, whose whitespace collapses: " 1 " is a non-resident."""
     where = f"{D_TIERS}/Adresse[1]/CodRes[1]"
     assert of(run(_adresse(non_resident, None)), "PES-TRS-007") == [(where, non_resident)]
+
+
+def test_validity_cache_stays_bounded_and_right() -> None:
+    """Keys (IBAN, RIB…) are remembered up to VALID_CACHE_MAX, then the cache starts again:
+    memory stays bounded on a flow of distinct accounts and answers stay right."""
+    calls: list[str] = []
+
+    def even(value: str) -> bool:
+        calls.append(value)
+        return int(value) % 2 == 0
+
+    tiers_rules._VALID.clear()
+    total = tiers_rules.VALID_CACHE_MAX + 10
+    answers = [tiers_rules.valid_cached("TEST", str(n), even) for n in range(total)]
+    assert answers == [n % 2 == 0 for n in range(total)]
+    assert len(tiers_rules._VALID) <= tiers_rules.VALID_CACHE_MAX
+    assert tiers_rules.valid_cached("TEST", str(total - 1), even) is False
+    assert len(calls) == total  # the last key was remembered: not computed again
+    tiers_rules._VALID.clear()
