@@ -294,9 +294,12 @@ def _prescan(handle: Input) -> TagScan | None:
     # A small file is read in a block of its size: zeroing a megabyte for a 50 KB flow cost
     # a tenth of a millisecond, 2 % of its whole validation.
     block = min(1 << 20, max(handle.size, 1)) if handle.size is not None else 1 << 20
+    # Fewer bytes than _MAX_NODE_LINE hold fewer newlines: then none is counted (counting
+    # is half of this scan, ≈ 30 µs for 50 KB).
+    enough = 0 if handle.size is not None and handle.size < _MAX_NODE_LINE else _MAX_NODE_LINE
     try:
         with handle.reopen() as again:
-            return scan_tag(again, _SIGNATURE_NAME, block=block, lines_enough=_MAX_NODE_LINE)
+            return scan_tag(again, _SIGNATURE_NAME, block=block, lines_enough=enough)
     except OSError:
         return None
 
