@@ -11,6 +11,7 @@ import click
 from pes_v2.batch import FileOutcome, validate_file
 from pes_v2.bundles import resolve_bundle
 from pes_v2.errors import PesError
+from pes_v2.findings import SHOWN_LIMIT, truncate
 
 from .common import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, fail
 
@@ -125,7 +126,7 @@ def info_text(outcome: FileOutcome, lang: str) -> str:
         ),
     ]
     width = max(len(k) for k, _ in rows)
-    out = [f"{k:<{width}}  {v}" for k, v in rows]
+    out = [f"{k:<{width}}  {truncate(v, SHOWN_LIMIT)}" for k, v in rows]
     if facts and facts.bordereaux:
         out.append(f"{words['bordereaux']} ({len(facts.bordereaux)})")
         for b in facts.bordereaux:

@@ -59,7 +59,8 @@ class Finding:
     ligne: str | None = None
     """IdLigne of the LigneDePiece the finding is about, for line-level findings."""
     detail: str | None = None
-    """Underlying technical message (e.g. libxml2's own wording), when there is one."""
+    """Underlying technical message (e.g. libxml2's own wording), when there is one,
+    truncated to :data:`DETAIL_LIMIT` characters."""
 
     def as_dict(self) -> dict[str, Any]:
         """The finding as the JSON report shows it."""
@@ -78,6 +79,17 @@ class Finding:
             "ligne": self.ligne,
             "detail": self.detail,
         }
+
+
+MESSAGE_PART_LIMIT = 200
+"""Characters of any one text a message quotes (an element's name, libxml2's reason…): a
+hostile flow's 60,000-character name or value must not make a 60 KB message."""
+DETAIL_LIMIT = 2000
+"""Characters of a finding's ``detail`` (libxml2's messages in the fixtures and the corpus
+reach 1,072)."""
+SHOWN_LIMIT = 300
+"""Characters of an XPath or a header value a human report shows (the JSON report gives
+them whole: an XPath locates, a header value may be compared between files)."""
 
 
 def truncate(value: str | None, limit: int = 200) -> str | None:

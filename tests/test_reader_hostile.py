@@ -133,6 +133,47 @@ def test_hostile_input_on_the_command_line(
     assert path.read_bytes() == data
 
 
+@pytest.mark.parametrize(
+    "place",
+    [
+        ("name", "<PES_DepenseAller>", "<" + "x" * 60_000 + "/><PES_DepenseAller>"),
+        ("value", '<IdPost V="034000"/>', '<IdPost V="' + "1" * 100_000 + '"/>'),
+        ("attribute", '<IdPost V="034000"/>', '<IdPost V="034000" ' + "a" * 60_000 + '="1"/>'),
+    ],
+    ids=lambda place: place[0],
+)
+def test_overlong_names_and_values_make_short_messages(
+    place: tuple[str, str, str], tmp_path: Path
+) -> None:
+    """A hostile name or value tens of thousands of characters long is quoted shortened in
+    messages and details (``pes_v2.findings.MESSAGE_PART_LIMIT``, ``DETAIL_LIMIT``), and a
+    human report shows a shortened XPath; the JSON report keeps the XPath whole, it locates
+    the element."""
+    kind, old, new = place
+    flow = HEADER + "<PES_DepenseAller><EnTeteDepense/></PES_DepenseAller></n:PES_Aller>"
+    data = (HEADER.replace(old, new, 1) if kind != "name" else flow.replace(old, new, 1)).encode()
+    if kind != "name":
+        data += b"<PES_DepenseAller><EnTeteDepense/></PES_DepenseAller></n:PES_Aller>"
+    report = pes_v2.validate(data, schemas="embedded")
+    xsd = [f for f in report.findings if f.rule.startswith("PES-XSD")]
+    assert xsd, [f.rule for f in report.findings]
+    for finding in report.findings:
+        assert len(finding.message) <= 1_000, finding.rule
+        assert finding.detail is None or len(finding.detail) <= 2_000, finding.rule
+    path = tmp_path / "long.xml"
+    path.write_bytes(data)
+    for command in (["validate", "--format", "text"], ["validate", "--format", "html"], ["info"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "pes_v2.cli", *command, "--schemas", "embedded", str(path)],
+            capture_output=True,
+            timeout=60,
+        )
+        assert done.returncode == (0 if command == ["info"] else 1), done.stderr
+        assert len(done.stdout) < 20_000, (command, len(done.stdout))
+    if kind == "name":  # the JSON report's XPath is whole
+        assert any(len(f.xpath or "") > 60_000 for f in xsd)
+
+
 def test_unreadable_paths_exit_2_with_one_line(tmp_path: Path) -> None:
     cases = [str(tmp_path / "missing.xml")]
     locked = tmp_path / "locked.xml"

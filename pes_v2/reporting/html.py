@@ -7,7 +7,7 @@ from html import escape
 
 from .. import __version__
 from ..batch import FileOutcome
-from ..findings import Finding, SchemaInfo, Severity
+from ..findings import SHOWN_LIMIT, Finding, SchemaInfo, Severity, truncate
 from .text import group_findings
 
 _WORDS = {
@@ -152,7 +152,8 @@ def _findings_table(findings: Sequence[Finding], words: dict[str, str]) -> str:
     rows = [
         f'<tr class="{f.severity.value}"><td>{_e(words[f.severity.value])}</td>'
         f'<td><code>{_e(f.rule)}</code></td><td class="num">{_e(f.line)}</td>'
-        f"<td><code>{_e(f.xpath)}</code></td><td><code>{_e(f.value)}</code></td>"
+        f"<td><code>{_e(truncate(f.xpath, SHOWN_LIMIT))}</code></td>"
+        f"<td><code>{_e(f.value)}</code></td>"
         f"<td>{_e(f.message)}</td></tr>"
         for f in findings
     ]
@@ -187,7 +188,7 @@ def _file_section(outcome: FileOutcome, words: dict[str, str]) -> str:
         (words["nomfic"], report.flow.nom_fic or "?"),
         (words["domains"], ", ".join(report.flow.domains) or "-"),
     ]
-    out.extend(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts)
+    out.extend(f"<dt>{_e(k)}</dt><dd>{_e(truncate(v, SHOWN_LIMIT))}</dd>" for k, v in facts)
     out.append("</dl>")
     groups = group_findings(outcome)
     counts_by_label: dict[tuple[str, str | None], int] = {

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 
 from .. import rules
 from ..batch import FileOutcome
-from ..findings import Finding, Severity
+from ..findings import SHOWN_LIMIT, Finding, Severity, truncate
 
 Style = Callable[..., str]
 
@@ -88,7 +88,7 @@ def _finding_lines(
     pad = " " * (len(indent) + 12)
     lines = [f"{indent}{where:>10}  {finding.rule}  {severity}  {finding.message}"]
     if finding.xpath:
-        lines.append(f"{pad}{finding.xpath}")
+        lines.append(f"{pad}{truncate(finding.xpath, SHOWN_LIMIT)}")
     if finding.value is not None:
         lines.append(f"{pad}{words['value']}{finding.value!r}")
     return lines

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ..findings import Finding, Scope, Severity, truncate
+from ..findings import DETAIL_LIMIT, MESSAGE_PART_LIMIT, Finding, Scope, Severity, truncate
 
 LANGS = ("fr", "en")
 
@@ -70,7 +70,11 @@ class Rule:
         severity: Severity | None = None,
         **params: object,
     ) -> Finding:
-        """Build a finding of this rule; ``params`` fill the message template."""
+        """Build a finding of this rule; ``params`` fill the message template (each text
+        shortened to :data:`MESSAGE_PART_LIMIT` characters)."""
+        for name, param in params.items():
+            if isinstance(param, str) and len(param) > MESSAGE_PART_LIMIT:
+                params[name] = truncate(param, MESSAGE_PART_LIMIT)
         return Finding(
             rule=self.id,
             severity=severity or self.severity,
@@ -84,7 +88,7 @@ class Rule:
             bordereau=bordereau,
             piece=piece,
             ligne=ligne,
-            detail=detail,
+            detail=truncate(detail, DETAIL_LIMIT),
         )
 
     def as_dict(self) -> dict[str, Any]:
