@@ -167,6 +167,7 @@ def test_overlong_names_and_values_make_short_messages(
             [sys.executable, "-m", "pes_v2.cli", *command, "--schemas", "embedded", str(path)],
             capture_output=True,
             timeout=60,
+            cwd=tmp_path,  # the installed package, not the source tree
         )
         assert done.returncode == (0 if command == ["info"] else 1), done.stderr
         assert len(done.stdout) < 20_000, (command, len(done.stdout))
