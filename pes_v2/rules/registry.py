@@ -73,7 +73,7 @@ class Rule:
         """Build a finding of this rule; ``params`` fill the message template (each text
         shortened to :data:`MESSAGE_PART_LIMIT` characters)."""
         for name, param in params.items():
-            if isinstance(param, str) and len(param) > MESSAGE_PART_LIMIT:
+            if isinstance(param, str):
                 params[name] = truncate(param, MESSAGE_PART_LIMIT)
         return Finding(
             rule=self.id,
