@@ -12,24 +12,13 @@ from typing import IO, Any
 
 import click
 
+from pes_v2 import reporting
 from pes_v2.api import load_trust
 from pes_v2.batch import STDIN, FileOutcome, default_jobs, files_to_validate, validate_paths
 from pes_v2.bundles import resolve_bundle
 from pes_v2.context import load_context
 from pes_v2.errors import PesError
 from pes_v2.findings import Severity
-from pes_v2.reporting import (
-    FORMATS,
-    render_acquit,
-    render_file_text,
-    render_html,
-    render_json,
-    render_jsonl_file,
-    render_jsonl_summary,
-    render_junit,
-    render_sarif,
-    render_summary_text,
-)
 
 from .common import (
     EXIT_INTERNAL,
@@ -65,7 +54,7 @@ def exit_code(outcomes: list[FileOutcome], fail_on: Severity) -> int:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=click.Choice(reporting.FORMATS),
     default="text",
     show_default=True,
     help="Report format: text, json, jsonl (one line per file, streamed), junit, sarif, "
@@ -203,27 +192,29 @@ def validate(
                 if outcome.report is None:
                     click.echo(error_line(outcome.error or "", lang), err=True)
                 if fmt == "jsonl":
-                    sink.write(render_jsonl_file(outcome))
+                    sink.write(reporting.render_jsonl_file(outcome))
                     sink.flush()
                 elif fmt == "text":
                     sink.write(
-                        render_file_text(
+                        reporting.render_file_text(
                             outcome, lang=lang, quiet=quiet, fail_on=threshold, style=style
                         )
                     )
                     sink.flush()
             if fmt == "jsonl":
-                sink.write(render_jsonl_summary(outcomes, bundle.info))
+                sink.write(reporting.render_jsonl_summary(outcomes, bundle.info))
             elif fmt == "text":
-                sink.write(render_summary_text(outcomes, lang=lang))
+                sink.write(reporting.render_summary_text(outcomes, lang=lang))
             elif fmt == "json":
-                sink.write(render_json(outcomes, bundle.info))
+                sink.write(reporting.render_json(outcomes, bundle.info))
             elif fmt == "junit":
-                sink.write(render_junit(outcomes, profile=profile, lang=lang, fail_on=threshold))
+                sink.write(
+                    reporting.render_junit(outcomes, profile=profile, lang=lang, fail_on=threshold)
+                )
             elif fmt == "sarif":
-                sink.write(render_sarif(outcomes, profile=profile, lang=lang))
+                sink.write(reporting.render_sarif(outcomes, profile=profile, lang=lang))
             elif fmt == "html":
-                sink.write(render_html(outcomes, bundle.info, lang=lang))
+                sink.write(reporting.render_html(outcomes, bundle.info, lang=lang))
         if fmt == "acquit":
             _write_acquits(outcomes, output, lang)
     except OSError as exc:
@@ -257,7 +248,7 @@ def _progress(stream: Iterator[FileOutcome], total: int) -> Iterator[Iterator[Fi
 def _write_acquits(outcomes: list[FileOutcome], output: str | None, lang: str) -> None:
     """One predicted PES_ACQUIT per PES_Aller: to stdout or --output, or a directory of them."""
     if len(outcomes) == 1:
-        data = render_acquit(outcomes[0], lang=lang)
+        data = reporting.render_acquit(outcomes[0], lang=lang)
         if data is None and outcomes[0].report is None:
             return  # not validated: its error is said, its exit code follows (2 or 3)
         if data is None:
@@ -281,7 +272,7 @@ def _write_acquits(outcomes: list[FileOutcome], output: str | None, lang: str) -
     target.mkdir(parents=True, exist_ok=True)
     names: set[str] = set()
     for outcome in outcomes:
-        data = render_acquit(outcome, lang=lang)
+        data = reporting.render_acquit(outcome, lang=lang)
         if data is None:
             continue
         stem = Path(outcome.path).stem if outcome.path != STDIN else "stdin"

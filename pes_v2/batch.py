@@ -11,8 +11,6 @@ import contextlib
 import os
 import signal
 import sys
-import tempfile
-import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -105,6 +103,8 @@ def _stdin_as_file() -> Iterator[str]:
     """Standard input copied to a temporary file (deleted afterwards), validated as a path:
     it can then be read again like any file (to locate XSD errors, to recompute a global
     signature's digest), which a pipe cannot."""
+    import tempfile  # only standard input needs it
+
     try:
         spool = tempfile.NamedTemporaryFile(prefix="pes-v2-stdin-", suffix=".xml")  # noqa: SIM115
     except OSError as exc:
@@ -167,8 +167,10 @@ def validate_file(
 
 
 def _internal(path: str, exc: BaseException) -> FileOutcome:
-    frames = traceback.extract_tb(exc.__traceback__)
-    where = f" ({frames[-1].filename}:{frames[-1].lineno})" if frames else ""
+    last = exc.__traceback__
+    while last is not None and last.tb_next is not None:
+        last = last.tb_next
+    where = f" ({last.tb_frame.f_code.co_filename}:{last.tb_lineno})" if last else ""
     return FileOutcome(
         path,
         error=f"internal error: {type(exc).__name__}: {exc}{where}",

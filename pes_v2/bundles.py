@@ -24,19 +24,14 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import hashlib
-import importlib.resources
+import importlib
 import json
 import os
 import re
-import shutil
-import stat
-import tempfile
 import threading
-import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -100,12 +95,6 @@ _NAME_RE = re.compile(
     r"^schemas?[ _-]*pes[ _-]*(?P<v>v)?(?P<num>\d+(?:\.\d+)*)(?:[ _-].*)?$", re.IGNORECASE
 )
 
-# Zip extraction limits: the real bundles are about 100 files and 2 MB.
-ZIP_MAX_MEMBERS = 5_000
-ZIP_MAX_MEMBER_BYTES = 32 * 1024 * 1024
-ZIP_MAX_TOTAL_BYTES = 128 * 1024 * 1024
-
-
 # --------------------------------------------------------------------------------------------
 # Safe loading: closure scan and a resolver that only serves files of the bundle
 # --------------------------------------------------------------------------------------------
@@ -127,6 +116,30 @@ def _inside(path: Path, base: Path) -> bool:
     return _within(os.path.realpath(path), os.path.realpath(base))
 
 
+class _RealPaths:
+    """``os.path.realpath``, each folder's resolution remembered.
+
+    Python's ``realpath`` checks every component of a path for a link, one ``lstat`` each:
+    asked for each of the 129 ``schemaLocation`` of the v5.30 closure and for each file
+    fingerprinted, it took 7–10 ms of every start-up with that bundle.  The files of a bundle
+    lie in a few folders, so each folder is resolved once and only a file's own name is
+    checked for a link.
+    """
+
+    def __init__(self) -> None:
+        self._folders: dict[str, str] = {}
+
+    def __call__(self, path: str | os.PathLike[str]) -> str:
+        folder, name = os.path.split(os.fspath(path))
+        if name in ("", ".", "..") or not folder:
+            return os.path.realpath(path)
+        real_folder = self._folders.get(folder)
+        if real_folder is None:
+            real_folder = self._folders[folder] = os.path.realpath(folder)
+        joined = os.path.join(real_folder, name)
+        return os.path.realpath(joined) if os.path.islink(joined) else joined
+
+
 def _within(real: str, root: str) -> bool:
     """True when the link-free path ``real`` lies in the link-free folder ``root``."""
     return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
@@ -140,7 +153,12 @@ class _Refused(ValueError):
         self.fr = fr
 
 
-def _location_target(location: str, including: Path, base: Path) -> Path:
+def _location_target(
+    location: str,
+    including: Path,
+    base: Path,
+    realpath: Callable[[str | os.PathLike[str]], str] = os.path.realpath,
+) -> Path:
     """The local file a ``schemaLocation`` names, links followed; _Refused for a URL or a
     path outside ``base`` (a folder without links: resolved)."""
     parts = urlsplit(location)
@@ -156,7 +174,7 @@ def _location_target(location: str, including: Path, base: Path) -> Path:
         )
     else:
         target = including.parent / unquote(location)
-    real = os.path.realpath(target)
+    real = realpath(target)
     if not _within(real, str(base)):
         raise _Refused(
             f"schemaLocation {location!r} points outside the bundle",
@@ -196,6 +214,7 @@ class _Bundle:
         self.base = base.resolve()
         self.location = location
         self._closures: dict[str, list[Path]] = {}
+        self.realpath = _RealPaths()
 
     def show(self, path: Path | str, lang: str = "en") -> str:
         rel = Path(path)
@@ -242,7 +261,7 @@ class _Bundle:
             if not location:
                 continue
             try:
-                yield _location_target(location, path, self.base)
+                yield _location_target(location, path, self.base, self.realpath)
             except _Refused as exc:
                 line = element.sourceline
                 raise BundleError(
@@ -332,10 +351,12 @@ _ASCII_SPACE = b" \t\n\r\x0b\x0c"
 
 
 def _fingerprint(bundle: _Bundle, files: list[Path]) -> str:
+    import hashlib  # only a bundle without a manifest needs it (≈ 3 ms of start-up)
+
     digest = hashlib.sha256()
-    pes = bundle.base / "PES_V2"
+    pes = os.path.realpath(bundle.base / "PES_V2")
     for path in sorted(files, key=lambda p: p.relative_to(bundle.base).as_posix()):
-        if not _inside(path, pes):
+        if not _within(bundle.realpath(path), pes):
             continue
         content = path.read_bytes().replace(b"\xc2\xa0", b"")
         digest.update(os.fsencode(path.relative_to(bundle.base).as_posix()) + b"\0")
@@ -364,110 +385,6 @@ def _detect_version(bundle: _Bundle, names: list[str]) -> str:
         if version != "unknown":
             return version
     return "unknown"
-
-
-# --------------------------------------------------------------------------------------------
-# Zip extraction
-# --------------------------------------------------------------------------------------------
-
-_EXTRACTED: dict[str, Path] = {}
-_EXTRACT_LOCK = threading.Lock()
-_TMP_ROOT: list[Path] = []
-
-
-def _tmp_root() -> Path:
-    if not _TMP_ROOT:
-        path = Path(tempfile.mkdtemp(prefix="pes-v2-bundles-"))
-        atexit.register(shutil.rmtree, path, True)
-        _TMP_ROOT.append(path)
-    return _TMP_ROOT[0]
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _member_path(info: zipfile.ZipInfo) -> PurePosixPath | None:
-    """The safe relative path of a zip member, None for a directory; ValueError when unsafe."""
-    name = info.filename.replace("\\", "/")
-    if name.startswith("/") or re.match(r"^[A-Za-z]:", name):
-        raise ValueError("absolute path")
-    parts = [p for p in name.split("/") if p not in ("", ".")]
-    if ".." in parts:
-        raise ValueError("path leaves the archive folder ('..')")
-    if stat.S_ISLNK(info.external_attr >> 16):
-        raise ValueError("symbolic link")
-    if info.is_dir() or not parts:
-        return None
-    return PurePosixPath(*parts)
-
-
-def _extract_zip(archive: Path) -> Path:
-    """Extract ``archive`` once per process into a private temp dir keyed by its SHA-256."""
-    key = _sha256_file(archive)
-    with _EXTRACT_LOCK:
-        if key in _EXTRACTED:
-            return _EXTRACTED[key]
-        target = _tmp_root() / key
-        partial = Path(tempfile.mkdtemp(prefix="partial-", dir=_tmp_root()))
-        try:
-            _unzip(archive, partial)
-        except BaseException:
-            shutil.rmtree(partial, ignore_errors=True)
-            raise
-        partial.rename(target)
-        _EXTRACTED[key] = target
-        return target
-
-
-def _unzip(archive: Path, dest: Path) -> None:
-    try:
-        with zipfile.ZipFile(archive) as zf:
-            infos = zf.infolist()
-            if len(infos) > ZIP_MAX_MEMBERS:
-                raise BundleError(
-                    f"{archive}: more than {ZIP_MAX_MEMBERS} entries; refused",
-                    f"{archive} : plus de {ZIP_MAX_MEMBERS} entrées ; refusé",
-                )
-            total = 0
-            for info in infos:
-                try:
-                    rel = _member_path(info)
-                except ValueError as exc:
-                    raise BundleError(
-                        f"{archive}: entry {info.filename!r}: {exc}; refused",
-                        f"{archive} : entrée {info.filename!r} : {exc} ; refusé",
-                    ) from None
-                if rel is None:
-                    continue
-                total += _copy_member(zf, info, dest / rel, archive, ZIP_MAX_TOTAL_BYTES - total)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError) as exc:
-        raise BundleError(
-            f"{archive}: unreadable zip: {exc}", f"{archive} : zip illisible : {exc}"
-        ) from None
-
-
-def _copy_member(
-    zf: zipfile.ZipFile, info: zipfile.ZipInfo, out: Path, archive: Path, budget: int
-) -> int:
-    limit = min(ZIP_MAX_MEMBER_BYTES, budget)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    written = 0
-    with zf.open(info) as src, out.open("wb") as dst:
-        for chunk in iter(lambda: src.read(1 << 16), b""):
-            written += len(chunk)
-            if written > limit:
-                raise BundleError(
-                    f"{archive}: entry {info.filename!r}: too large once uncompressed; refused",
-                    f"{archive} : entrée {info.filename!r} trop grande une fois décompressée ; "
-                    "refusé",
-                )
-            dst.write(chunk)
-    return written
 
 
 def _find_base(folder: Path) -> Path | None:
@@ -552,13 +469,15 @@ class SchemaBundle:
     def _open(cls, source: Path) -> SchemaBundle:
         if source.is_dir():
             folder = source
-        elif zipfile.is_zipfile(source):
-            folder = _extract_zip(source)
         else:
-            raise BundleError(
-                f"{source}: neither a directory nor a zip file",
-                f"{source} : ni un dossier ni un fichier zip",
-            )
+            from . import bundle_zip  # a folder needs none of it
+
+            if not bundle_zip.is_zip(source):
+                raise BundleError(
+                    f"{source}: neither a directory nor a zip file",
+                    f"{source} : ni un dossier ni un fichier zip",
+                )
+            folder = bundle_zip.extract(source)
         base = _find_base(folder)
         if base is None:
             raise BundleError(
@@ -579,7 +498,7 @@ class SchemaBundle:
             cached = _BUNDLES.get(("embedded",))
         if cached is not None:
             return cached
-        base = _embedded_dir()
+        base = embedded_dir()
         if not (base / EMBEDDED_ROOTS[PES_ALLER]).is_file():
             raise BundleError(
                 f"{base}: embedded schema PES_Aller.xsd missing (broken installation)",
@@ -662,16 +581,17 @@ def _cache_key(source: Path) -> tuple[Any, ...]:
     return ("file", str(resolved), st.st_mtime_ns, st.st_size)
 
 
-def _tree_signature(folder: Path) -> str:
-    digest = hashlib.sha256()
+def _tree_signature(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """Path, size and mtime of every file under ``folder``, in a stable order."""
+    entries: list[tuple[str, int, int]] = []
     for current, dirs, files in os.walk(folder):
         dirs.sort()
         for name in sorted(files):
             path = os.path.join(current, name)
             with contextlib.suppress(OSError):
                 st = os.stat(path)
-                digest.update(os.fsencode(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0"))
-    return digest.hexdigest()
+                entries.append((path, st.st_size, st.st_mtime_ns))
+    return tuple(entries)
 
 
 def _forget(base: Path) -> None:
@@ -685,11 +605,22 @@ _EMBEDDED_STACK = contextlib.ExitStack()
 atexit.register(_EMBEDDED_STACK.close)
 
 
-def _embedded_dir() -> Path:
-    resource = importlib.resources.files("pes_v2.schemas")
+def embedded_dir() -> Path:
+    """The folder of the embedded schemas.
+
+    The ``pes_v2.schemas`` package's own folder; only an install that leaves it in no folder
+    (a zipped package) goes through ``importlib.resources``, which copies it out, at a cost
+    of ≈ 7 ms of start-up for the modules it imports."""
+    schemas = importlib.import_module("pes_v2.schemas")
+    folder = Path(schemas.__file__ or "").parent
+    if (folder / EMBEDDED_ROOTS[PES_ALLER]).is_file():
+        return folder
+    from importlib import resources
+
+    resource = resources.files("pes_v2.schemas")
     if isinstance(resource, Path):
         return resource
-    return Path(_EMBEDDED_STACK.enter_context(importlib.resources.as_file(resource)))
+    return Path(_EMBEDDED_STACK.enter_context(resources.as_file(resource)))
 
 
 def _embedded_version(base: Path) -> str:
@@ -763,6 +694,9 @@ def install_bundle(path: str | os.PathLike[str], version: str | None = None) -> 
 
 
 def _store(bundle: SchemaBundle, chosen: str) -> SchemaBundle:
+    import shutil  # with tempfile, only installing needs them (≈ 3 ms of start-up)
+    import tempfile
+
     root = _bundles_dir()
     root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".installing-", dir=root))
@@ -783,6 +717,8 @@ def _store(bundle: SchemaBundle, chosen: str) -> SchemaBundle:
 
 def _copy_tree(src: Path, dest: Path) -> None:
     """Copy regular files and folders only (symbolic links are skipped, never followed)."""
+    import shutil
+
     for entry in src.iterdir():
         if entry.is_symlink() or entry.name == MANIFEST:
             continue
@@ -816,6 +752,8 @@ def remove_bundle(version: str) -> None:
             f"{version} : aucun jeu de schémas installé sous cette version",
         )
     _forget(target)
+    import shutil
+
     shutil.rmtree(target)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import os
 import shutil
 import socket
 import stat
@@ -13,7 +15,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from pes_v2 import bundles
+from pes_v2 import bundle_zip, bundles
 from pes_v2.bundles import (
     ROOTS,
     SchemaBundle,
@@ -245,7 +247,7 @@ def test_unsafe_zip_refused(tmp_path: Path, name: str, symlink: bool) -> None:
 
 
 def test_zip_size_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bundles, "ZIP_MAX_MEMBER_BYTES", 1000)
+    monkeypatch.setattr(bundle_zip, "ZIP_MAX_MEMBER_BYTES", 1000)
     archive = tmp_path / "bomb.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("PES_V2/Rev0/PES_Aller.xsd", b" " * 5000)
@@ -377,6 +379,33 @@ def test_symlink_escaping_bundle_refused(tmp_path: Path) -> None:
         SchemaBundle.from_path(folder)
 
 
+def test_remembered_folders_resolve_as_realpath_does(tmp_path: Path) -> None:
+    # The closure scan resolves each schemaLocation with folders remembered: same answers
+    # as os.path.realpath through folder links, file links, "..", missing files and links
+    # that leave the tree, asked in an order where a folder is resolved before its links.
+    (tmp_path / "real" / "sub").mkdir(parents=True)
+    (tmp_path / "real" / "sub" / "a.xsd").write_text("x")
+    (tmp_path / "outside.xsd").write_text("x")
+    (tmp_path / "linked").symlink_to(tmp_path / "real")
+    (tmp_path / "real" / "sub" / "b.xsd").symlink_to(tmp_path / "outside.xsd")
+    (tmp_path / "real" / "up").symlink_to(tmp_path)
+    asked = [
+        "real/sub/a.xsd",
+        "linked/sub/a.xsd",
+        "linked/sub/b.xsd",
+        "real/sub/b.xsd",
+        "real/sub/../sub/a.xsd",
+        "real/sub/..",
+        "real/sub/missing.xsd",
+        "real/up/outside.xsd",
+        "real/up/linked/sub/b.xsd",
+        "linked/sub/a.xsd",
+    ]
+    realpath = bundles._RealPaths()
+    for rel in asked:
+        assert realpath(tmp_path / rel) == os.path.realpath(tmp_path / rel), rel
+
+
 def test_mini_bundle_loads(tmp_path: Path) -> None:
     bundle = SchemaBundle.from_path(_mini_bundle(tmp_path / "b", _aller_including("../Types.xsd")))
     assert bundle.version == "unknown"
@@ -397,7 +426,7 @@ def test_embedded_with_stand_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     (stand_in / "Types.xsd").write_text(
         (_mini_bundle(tmp_path / "m", "") / "PES_V2" / "Types.xsd").read_text()
     )
-    monkeypatch.setattr(bundles, "_embedded_dir", lambda: stand_in)
+    monkeypatch.setattr(bundles, "embedded_dir", lambda: stand_in)
     monkeypatch.setattr(bundles, "_BUNDLES", {})
     bundle = SchemaBundle.embedded()
     assert bundle.info == SchemaInfo("embedded", "5.30", "embedded")
@@ -407,6 +436,19 @@ def test_embedded_with_stand_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert SchemaBundle.embedded() is bundle
     assert resolve_bundle("embedded") is bundle
     assert resolve_bundle() is bundle
+
+
+def test_embedded_dir_is_the_package_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Found from the package's own file, without importlib.resources (≈ 7 ms of start-up);
+    # a package in no folder (a zipped install) goes through importlib.resources instead.
+    schemas = importlib.import_module("pes_v2.schemas")
+    folder = bundles.embedded_dir()
+    assert folder == Path(schemas.__file__).parent
+    assert (folder / "PES_Aller.xsd").is_file()
+    monkeypatch.setattr(schemas, "__file__", str(tmp_path / "__init__.py"))
+    assert bundles.embedded_dir() == folder
 
 
 def _real_embedded() -> Path:

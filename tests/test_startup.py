@@ -11,9 +11,10 @@ from pes_v2.testing import FlowSpec, build_flow
 
 
 def test_unsigned_flow_loads_neither_cryptography_nor_multiprocessing(tmp_path: Path) -> None:
-    # Signature verification (cryptography), process pools (multiprocessing) and URL
-    # handling (urllib.request) are imported on first use: a flow without signatures,
-    # validated alone, starts faster without them.
+    # Signature verification (cryptography), process pools (multiprocessing), URL handling
+    # (urllib.request), zipped bundles (zipfile), importlib.resources (which loads zipfile,
+    # tempfile and shutil) and the reports are imported on first use: a flow without
+    # signatures, validated alone, starts faster without them.
     flow = tmp_path / "flow.xml"
     flow.write_bytes(build_flow(FlowSpec(seed=1, depense=1)))
     script = textwrap.dedent(
@@ -22,7 +23,16 @@ def test_unsigned_flow_loads_neither_cryptography_nor_multiprocessing(tmp_path: 
         import pes_v2
         report = pes_v2.validate(sys.argv[1], schemas="embedded")
         assert not [f for f in report.findings if f.severity.value == "error"], report.findings
-        heavy = ("cryptography", "multiprocessing", "urllib.request")
+        heavy = (
+            "cryptography",
+            "multiprocessing",
+            "urllib.request",
+            "zipfile",
+            "tempfile",
+            "importlib.resources",
+            "pes_v2.reporting",
+            "pes_v2.ack",
+        )
         print(",".join(m for m in heavy if m in sys.modules))
         """
     )
@@ -38,8 +48,8 @@ def test_unsigned_flow_loads_neither_cryptography_nor_multiprocessing(tmp_path: 
 
 
 def test_the_command_line_loads_the_generator_only_for_generate(tmp_path: Path) -> None:
-    # ``generate`` needs the test helpers and cryptography's X.509 module: the other
-    # commands do not pay for loading them.
+    # ``generate`` needs the test helpers and cryptography's X.509 module, the HTML report
+    # its writer, the PES_ACQUIT commands the ACK module: the others do not pay for them.
     flow = tmp_path / "flow.xml"
     flow.write_bytes(build_flow(FlowSpec(seed=1, depense=1)))
     script = textwrap.dedent(
@@ -49,7 +59,13 @@ def test_the_command_line_loads_the_generator_only_for_generate(tmp_path: Path) 
         try:
             cli.main(sys.argv[1:], standalone_mode=False)
         finally:
-            heavy = ("cryptography", "pes_v2.testing", "pes_v2.cli.generate")
+            heavy = (
+                "cryptography",
+                "pes_v2.testing",
+                "pes_v2.cli.generate",
+                "pes_v2.ack",
+                "pes_v2.reporting.html",
+            )
             print("loaded:" + ",".join(m for m in heavy if m in sys.modules))
         """
     )
@@ -68,6 +84,14 @@ def test_the_command_line_loads_the_generator_only_for_generate(tmp_path: Path) 
 
     assert loaded("validate", "--schemas", "embedded", str(flow)) == ""
     assert loaded("info", str(flow)) == ""
+    # Each report format and ``ack`` load what they need, and only they do.
+    assert loaded("validate", "--schemas", "embedded", "--format", "html", str(flow)) == (
+        "pes_v2.reporting.html"
+    )
+    acquit = tmp_path / "flow.acquit.xml"
+    as_acquit = ("--format", "acquit", "-o", str(acquit))
+    assert loaded("validate", "--schemas", "embedded", *as_acquit, str(flow)) == "pes_v2.ack"
+    assert loaded("ack", "--schemas", "embedded", str(acquit)) == "pes_v2.ack"
     assert loaded("generate", "--seed", "1", "--out", str(tmp_path / "out.xml")) == (
         "cryptography,pes_v2.testing,pes_v2.cli.generate"
     )

@@ -16,11 +16,10 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
-from importlib import resources
-from pathlib import Path
 
 from lxml import etree
 
+from ..bundles import embedded_dir
 from ..findings import Finding, Scope, Severity
 from ..records import FlowFacts, Record
 from ..rules.registry import Rule
@@ -37,10 +36,6 @@ _WITH_V = XPath(".//*[@V]")
 _IDPCE = XPath("BlocPiece/InfoPce/IdPce/@V | BlocPiece/IdPce/@V", smart_strings=False)
 
 
-def _schema_dir() -> Path:
-    return Path(str(resources.files("pes_v2.schemas")))
-
-
 @functools.lru_cache(maxsize=1)
 def max_lengths() -> tuple[dict[str, int], dict[tuple[str, str], int]]:
     """Free-text maximum lengths from the embedded schemas: by element name when the name
@@ -50,7 +45,7 @@ def max_lengths() -> tuple[dict[str, int], dict[tuple[str, str], int]]:
     parents: dict[str, set[str]] = {}
     """complexType name → names of the elements of that type."""
     bases: dict[str, str] = {}
-    for path in sorted(_schema_dir().glob("*.xsd")):
+    for path in sorted(embedded_dir().glob("*.xsd")):
         root = etree.parse(str(path)).getroot()
         for ctype in root.iter(f"{XS}complexType"):
             name = ctype.get("name")
