@@ -10,7 +10,7 @@ from pathlib import Path
 from pes_v2.testing import FlowSpec, build_flow
 
 
-def test_unsigned_flow_loads_neither_cryptography_nor_multiprocessing(tmp_path: Path) -> None:
+def test_unsigned_flow_loads_only_the_modules_it_needs(tmp_path: Path) -> None:
     # Signature verification (cryptography), process pools (multiprocessing), URL handling
     # (urllib.request), zipped bundles (zipfile), importlib.resources (which loads zipfile,
     # tempfile and shutil) and the reports are imported on first use: a flow without
