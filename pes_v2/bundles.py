@@ -191,15 +191,22 @@ def _location_target(
 class _BundleResolver(etree.Resolver):  # type: ignore[misc]
     """Serves files inside the bundle; refuses everything else (URLs, files outside)."""
 
-    def __init__(self, base: Path) -> None:
+    def __init__(
+        self,
+        base: Path,
+        realpath: Callable[[str | os.PathLike[str]], str] = os.path.realpath,
+    ) -> None:
         super().__init__()
-        self._base = base
+        self._realpath = realpath
+        self._base = realpath(base)
 
     def resolve(self, url: str, pubid: str | None, context: Any) -> Any:
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
         path = Path(url2pathname(parts.path)) if scheme == "file" else Path(url)
-        if (scheme not in ("", "file") and len(scheme) != 1) or not _inside(path, self._base):
+        if (scheme not in ("", "file") and len(scheme) != 1) or not _within(
+            self._realpath(path), self._base
+        ):
             raise BundleError(
                 f"{url}: refused, outside the bundle (no network access)",
                 f"{url} : refusé, hors du jeu de schémas (aucun accès réseau)",
@@ -273,7 +280,7 @@ class _Bundle:
         """Compile the root schema ``rel`` with a parser that cannot reach outside the bundle."""
         self.closure(rel)
         parser = _scan_parser()
-        parser.resolvers.add(_BundleResolver(self.base))
+        parser.resolvers.add(_BundleResolver(self.base, self.realpath))
         path = self.base / rel
         try:
             return etree.XMLSchema(etree.parse(str(path), parser))

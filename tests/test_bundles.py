@@ -379,6 +379,32 @@ def test_symlink_escaping_bundle_refused(tmp_path: Path) -> None:
         SchemaBundle.from_path(folder)
 
 
+@pytest.mark.parametrize("through_link", [False, True])
+def test_resolver_refuses_a_file_outside_even_without_scan(
+    tmp_path: Path, through_link: bool
+) -> None:
+    """Second line of defence: the compiling parser refuses a local file outside the
+    bundle, named directly or through a link inside it, with folders remembered."""
+    folder = _mini_bundle(tmp_path / "b", _aller_including("../Types.xsd"))
+    outside = tmp_path / "Outside.xsd"
+    shutil.copy(folder / "PES_V2" / "Types.xsd", outside)
+    location = str(outside)
+    if through_link:
+        (folder / "PES_V2" / "Link.xsd").symlink_to(outside)
+        location = "../Link.xsd"
+    realpath = bundles._RealPaths()
+    for accepted in (True, False):
+        parser = bundles._scan_parser()
+        parser.resolvers.add(bundles._BundleResolver(folder, realpath))
+        doc = etree.parse(str(folder / "PES_V2" / "Rev0" / "PES_Aller.xsd"), parser)
+        if accepted:
+            etree.XMLSchema(doc)  # the bundle's own include is served
+            continue
+        doc.getroot()[0].set("schemaLocation", location)
+        with pytest.raises((BundleError, etree.XMLSchemaParseError)):
+            etree.XMLSchema(doc)
+
+
 def test_remembered_folders_resolve_as_realpath_does(tmp_path: Path) -> None:
     # The closure scan resolves each schemaLocation with folders remembered: same answers
     # as os.path.realpath through folder links, file links, "..", missing files and links
