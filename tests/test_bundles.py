@@ -477,13 +477,6 @@ def test_embedded_dir_is_the_package_folder(
     assert bundles.embedded_dir() == folder
 
 
-def _real_embedded() -> Path:
-    import importlib.resources
-
-    return Path(str(importlib.resources.files("pes_v2.schemas"))) / "PES_Aller.xsd"
-
-
-@pytest.mark.skipif(not _real_embedded().is_file(), reason="schemas/PES_Aller.xsd not written yet")
 def test_real_embedded_compiles(shared_reference: Path) -> None:
     bundle = SchemaBundle.embedded()
     assert (bundle.kind, bundle.location) == ("embedded", "embedded")
