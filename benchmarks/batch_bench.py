@@ -37,7 +37,7 @@ HERE = Path(__file__).resolve().parent
 CACHE = HERE / ".cache"
 sys.path.insert(0, str(HERE))
 
-from run import DEFAULT_BUNDLE, MEASURED_ENV, compile_bytecode, paired_ratio  # noqa: E402
+from run import DEFAULT_BUNDLE, compile_bytecode, paired_ratio, timed  # noqa: E402
 
 
 def flows(count: int, kb: int) -> Path:
@@ -70,12 +70,7 @@ def run_pes(folder: Path, jobs: int, schemas: str) -> float:
         str(jobs),
         str(folder),
     ]
-    started = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, check=False, env=MEASURED_ENV)
-    wall = time.perf_counter() - started
-    if result.returncode not in (0, 1):
-        sys.exit(f"pes-v2 failed ({result.returncode}): {result.stderr.decode()[:500]}")
-    return wall
+    return timed(command, "pes-v2")
 
 
 def run_xmllint(folder: Path, schema: Path) -> float | None:

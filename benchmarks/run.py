@@ -87,6 +87,17 @@ def run_once(command: list[str], memory_cap: int | None = None) -> tuple[float, 
     return wall, usage.ru_maxrss, os.waitstatus_to_exitcode(status) in (0, 1, 3)
 
 
+def timed(command: list[str], what: str) -> float:
+    """Wall time (s) of ``command`` in a fresh process; exits when it fails (a validation
+    finding errors, exit code 1, is no failure)."""
+    started = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, check=False, env=MEASURED_ENV)
+    wall = time.perf_counter() - started
+    if result.returncode not in (0, 1):
+        sys.exit(f"{what} failed ({result.returncode}): {result.stderr.decode()[:500]}")
+    return wall
+
+
 def measure_round_robin(
     commands: dict[str, list[str]], runs: int
 ) -> tuple[dict[str, tuple[float, int, bool]], dict[str, list[float]]]:

@@ -22,14 +22,13 @@ import shutil
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / ".cache"
 sys.path.insert(0, str(HERE))
 
-from run import DEFAULT_BUNDLE, MEASURED_ENV, compile_bytecode, paired_ratio  # noqa: E402
+from run import DEFAULT_BUNDLE, MEASURED_ENV, compile_bytecode, paired_ratio, timed  # noqa: E402
 
 API = """
 import sys
@@ -79,15 +78,6 @@ def flow(kb: int) -> Path:
     return path
 
 
-def timed(command: list[str]) -> float:
-    started = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, check=False, env=MEASURED_ENV)
-    wall = time.perf_counter() - started
-    if result.returncode not in (0, 1):
-        sys.exit(f"{command[:3]} failed ({result.returncode}): {result.stderr.decode()[:500]}")
-    return wall
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=15)
@@ -123,7 +113,7 @@ def main() -> None:
     walls: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(args.runs):
         for name, command in commands.items():
-            walls[name].append(timed(command))
+            walls[name].append(timed(command, name))
     print(f"\nruns: {args.runs} (each a fresh process; the cases take turns)")
     for name, values in walls.items():
         print(

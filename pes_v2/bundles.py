@@ -157,10 +157,10 @@ def _location_target(
     location: str,
     including: Path,
     base: Path,
-    realpath: Callable[[str | os.PathLike[str]], str] = os.path.realpath,
+    realpath: Callable[[str | os.PathLike[str]], str],
 ) -> Path:
-    """The local file a ``schemaLocation`` names, links followed; _Refused for a URL or a
-    path outside ``base`` (a folder without links: resolved)."""
+    """The local file a ``schemaLocation`` names, links followed by ``realpath``; _Refused
+    for a URL or a path outside ``base`` (a folder without links: resolved)."""
     parts = urlsplit(location)
     scheme = parts.scheme.lower()
     if scheme == "file":
