@@ -7,8 +7,9 @@ from collections.abc import Iterator
 
 from ..findings import Finding, Scope, Severity
 from ..identifiers import IBAN_LENGTHS, bic_valid, iban_valid, rib_key, rib_valid
+from ..probes import probe
 from ..records import FlowFacts, Record, value_of, xsd_boolean
-from ..xmlio import Element, XPath
+from ..xmlio import Element
 from .registry import get, rule
 from .tiers import Line, lines_of, valid_cached
 from .totals import fetch
@@ -24,23 +25,23 @@ _ICS = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{3}[A-Z0-9]{6}")
 
 
 _CPTE = "Piece/LigneDePiece/Tiers/CpteBancaire"
-_IBAN = XPath(f"{_CPTE}/IBAN/@V", smart_strings=False)
-_BIC = XPath(f"{_CPTE}/BIC/@V", smart_strings=False)
-_BIC_COUNT = XPath(f"count({_CPTE}/BIC)")
-_CLERIB = XPath(f"{_CPTE}/CleRib")
-_INTL_APART = XPath(f"boolean({_CPTE}[boolean(IdPayInt) != boolean(IdBancInt)])")
+_IBAN = probe(f"{_CPTE}/IBAN/@V", smart_strings=False)
+_BIC = probe(f"{_CPTE}/BIC/@V", smart_strings=False)
+_BIC_COUNT = probe(f"count({_CPTE}/BIC)")
+_CLERIB = probe(f"{_CPTE}/CleRib")
+_INTL_APART = probe(f"boolean({_CPTE}[boolean(IdPayInt) != boolean(IdBancInt)])")
 _LINE_ACCOUNT = "Piece/LigneDePiece[BlocLignePiece/InfoLignePce/ModRegl[{}]]"
-_NEEDS_MISSING = XPath(
+_NEEDS_MISSING = probe(
     "boolean("
     + _LINE_ACCOUNT.format(" or ".join(f"@V = '{m}'" for m in sorted(MODREGL_NEEDS_ACCOUNT)))
     + "[not(Tiers/CpteBancaire)])"
 )
-_FORBIDDEN_GIVEN = XPath(
+_FORBIDDEN_GIVEN = probe(
     "boolean("
     + _LINE_ACCOUNT.format(" or ".join(f"@V = '{m}'" for m in sorted(MODREGL_NO_ACCOUNT)))
     + "[Tiers/CpteBancaire])"
 )
-_SEPA = XPath("boolean(Piece/LigneDePiece/BlocLignePiece/InfoPrelevementSEPA)")
+_SEPA = probe("boolean(Piece/LigneDePiece/BlocLignePiece/InfoPrelevementSEPA)")
 
 
 def _ibans(record: Record) -> set[str]:

@@ -10,8 +10,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..findings import Finding, Scope, Severity
+from ..probes import probe
 from ..records import FlowFacts, Record
-from ..xmlio import Element, XPath
+from ..xmlio import Element
 from .registry import Rule, rule
 from .totals import (
     BordereauView,
@@ -24,7 +25,7 @@ from .totals import (
     values,
 )
 
-_RATTACH = XPath("boolean(Piece/LigneDePiece/BlocLignePiece/RattachPiece)")
+_RATTACH = probe("boolean(Piece/LigneDePiece/BlocLignePiece/RattachPiece)")
 _CODES = {
     "depense": (
         values("Piece/BlocPiece/InfoPce/TypPce/@V"),

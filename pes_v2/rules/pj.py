@@ -20,8 +20,9 @@ from typing import Any
 
 from ..findings import Finding, Scope, Severity
 from ..limits import Limits
+from ..probes import probe
 from ..records import FlowFacts, Location, Record
-from ..xmlio import Element, XPath
+from ..xmlio import Element
 from .registry import rule
 from .totals import fetch
 
@@ -627,8 +628,8 @@ def pj_cfu_refcompta(record: Record, facts: FlowFacts) -> Iterator[Finding]:
 
 # -- references from pieces and lines --------------------------------------------------------
 
-_ANY_REF = XPath("boolean(Piece//PJRef)")
-_IDPCE = XPath("BlocPiece/InfoPce/IdPce/@V | BlocPiece/IdPce/@V", smart_strings=False)
+_ANY_REF = probe("boolean(Piece//PJRef)")
+_IDPCE = probe("BlocPiece/InfoPce/IdPce/@V | BlocPiece/IdPce/@V", smart_strings=False)
 
 
 @dataclass

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 
 from ..findings import Finding, Scope, Severity
 from ..identifiers import ormc_cle1, ormc_cle1_input, ormc_cle2
+from ..probes import probe
 from ..records import FlowFacts, Record, xsd_boolean
-from ..xmlio import XPath
 from .depense import (
     _idligneorig,
     exerrat_findings,
@@ -35,13 +35,13 @@ from .totals import (
 )
 
 _INFO = "Piece/LigneDePiece/BlocLignePiece/InfoLignePiece"
-_IDROL = XPath("boolean(Piece/BlocPiece/IdRol)")
+_IDROL = probe("boolean(Piece/BlocPiece/IdRol)")
 _MAJO = values(f"{_INFO}/Majo/@V")
-_MAJO_DETAILS = XPath(f"boolean({_INFO}[DteMajo or TxMajo])")
-_LINE_DETAILS = XPath(f"boolean({_INFO}[DteMajo or TxMajo or (MtTVA and not(TxTva))])")
+_MAJO_DETAILS = probe(f"boolean({_INFO}[DteMajo or TxMajo])")
+_LINE_DETAILS = probe(f"boolean({_INFO}[DteMajo or TxMajo or (MtTVA and not(TxTva))])")
 """Either of the two probes below (one walk for the usual case, where both are false)."""
 _EDITION = values("Piece/BlocPiece/Edition/@V")
-_VAT_WITHOUT_RATE = XPath(f"boolean({_INFO}[MtTVA][not(TxTva)])")
+_VAT_WITHOUT_RATE = probe(f"boolean({_INFO}[MtTVA][not(TxTva)])")
 
 
 def _rec(record: Record) -> BordereauView | None:
@@ -440,7 +440,7 @@ def vat_rate_given(record: Record, facts: FlowFacts) -> Iterator[Finding]:
 
 # -- ORMC article keys ------------------------------------------------------------------
 
-_ORMC_KEYS = XPath("boolean(Piece/BlocPiece[Cle1 or Cle2])")
+_ORMC_KEYS = probe("boolean(Piece/BlocPiece[Cle1 or Cle2])")
 ORMC_TYPPCE = "15"
 """TypPce of a titre ORMC: the only pieces whose NumDette, Per, Cle1 and Cle2 Hélios
 reads (XSD annotation: « Balise exploitée uniquement pour les titres de type ORMC »)."""

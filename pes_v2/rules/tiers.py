@@ -9,8 +9,9 @@ from lxml import etree
 
 from ..findings import Finding, Scope, Severity
 from ..identifiers import finess_valid, nir_valid, siren_valid, siret_valid
+from ..probes import probe
 from ..records import FlowFacts, Record, value_of, xsd_boolean
-from ..xmlio import Element, XPath
+from ..xmlio import Element
 from .header import HOSPITAL_NOMENCLATURES, nomenclature
 from .registry import get, rule
 from .totals import amount, fetch
@@ -53,7 +54,7 @@ def _lines(record: Record) -> tuple[Line, ...]:
 
 
 def _x(path: str) -> etree.XPath:
-    return XPath(path, smart_strings=False)
+    return probe(path, smart_strings=False)
 
 
 _TIERS = "Piece/LigneDePiece/Tiers/InfoTiers"
@@ -77,7 +78,7 @@ _PRENOM = _x(f"{_TIERS}/Prenom/@V")
 _ID_PAIR = _x(f"boolean({_TIERS1}[boolean(IdTiers) != boolean(NatIdTiers)])")
 _NATURES = _x(f"{_TIERS}/NatIdTiers/@V")
 _IDTIERS_OF = {
-    nature: XPath(f"{_TIERS1}[NatIdTiers[1]/@V = '{nature}']/IdTiers[1]")
+    nature: probe(f"{_TIERS1}[NatIdTiers[1]/@V = '{nature}']/IdTiers[1]")
     for nature in ("01", "02", "03", "04")
 }
 _NIR = _x(f"boolean({_TIERS1}/NatIdTiers[1][@V = '04'])")

@@ -16,8 +16,9 @@ from typing import Any
 from lxml import etree
 
 from ..findings import Finding, Scope, Severity
+from ..probes import probe
 from ..records import FlowFacts, Record, value_of, xsd_boolean
-from ..xmlio import Element, XPath
+from ..xmlio import Element
 from .registry import rule
 
 ZERO = Decimal("0")
@@ -78,7 +79,7 @@ class BordereauView:
         return f"{self.typbord}-{piece.typpce}-{piece.natpce}"
 
 
-_COUNT_PIECES = XPath("count(Piece)")
+_COUNT_PIECES = probe("count(Piece)")
 
 
 def fetch(record: Record, xpath: etree.XPath) -> Any:
@@ -97,7 +98,7 @@ def fetch(record: Record, xpath: etree.XPath) -> Any:
 
 def values(path: str) -> etree.XPath:
     """A precompiled XPath returning plain strings (attribute values)."""
-    return XPath(path, smart_strings=False)
+    return probe(path, smart_strings=False)
 
 
 def v(element: Element | None, path: str) -> str | None:
@@ -184,7 +185,7 @@ class _Sums:
     """Lines with MtTVA > 0."""
 
 
-_LINES = XPath("count(Piece/LigneDePiece)")
+_LINES = probe("count(Piece/LigneDePiece)")
 _AMOUNTS = {
     (info, name): values(f"Piece/LigneDePiece/BlocLignePiece[1]/{info}[1]/{name}[1]/@V")
     for info in ("InfoLignePce", "InfoLignePiece")

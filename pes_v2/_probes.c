@@ -1,0 +1,355 @@
+/* Compiled evaluation of the rules' XPath probes on lxml elements.
+ *
+ * pes_v2/probes.py translates a small subset of XPath 1.0 (child steps by name with the
+ * [1] position and boolean predicates, a final @attribute step, boolean(), count(), not(),
+ * and, or, = and != against a string literal) into nested tuples, the "plan", and
+ * evaluates it here on the libxml2 tree behind an lxml element: one pass over the nodes
+ * the path reaches, no node-set, no sort. Every result is the one libxml2's XPath gives
+ * for the same expression; the tests compare both on generated trees.
+ *
+ * Plans (see probes.py for how they are built):
+ *   path      = tuple of steps
+ *   step      = (name: bytes, attribute: bool, predicates: tuple)
+ *   predicate = (FIRST,) | (EXISTS, path) | (EQUALS, path, literal: bytes, negated: bool)
+ *             | (SAME, predicate, predicate, negated: bool) | (AND, p, q) | (OR, p, q)
+ *             | (NOT, p)
+ * A path compared to a literal ends with an attribute step.
+ *
+ * The functions return NULL with ValueError set when a node's value is not a plain text
+ * (an entity reference inside an attribute): the caller then asks libxml2's XPath.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <string.h>
+#include <libxml/tree.h>
+
+/* lxml's element proxy: its public C API's LxmlElement (lxml/etree.h), whose layout the
+ * module checks when it is imported. */
+typedef struct {
+    PyObject_HEAD
+    void *doc;
+    xmlNode *c_node;
+    PyObject *tag;
+} LxmlElement;
+
+enum { FIRST = 0, EXISTS = 1, EQUALS = 2, SAME = 3, AND = 4, OR = 5, NOT = 6 };
+#define MAX_PREDICATES 8
+
+static PyTypeObject *element_type = NULL;
+
+/* What a walk does with each node a path reaches; returns 1 to stop the walk, 0 to go on,
+ * -1 on error. */
+typedef int (*visit_fn)(xmlNode *node, void *state);
+
+static int test(xmlNode *node, PyObject *predicate);
+
+static int
+name_is(const xmlChar *name, PyObject *wanted)
+{
+    return name != NULL && strcmp((const char *)name, PyBytes_AS_STRING(wanted)) == 0;
+}
+
+/* Walk `path` from `context`, from step `index` on, calling `visit` on each node reached, in
+ * document order. */
+static int
+walk(xmlNode *context, PyObject *path, Py_ssize_t index, visit_fn visit, void *state)
+{
+    PyObject *step = PyTuple_GET_ITEM(path, index);
+    PyObject *name = PyTuple_GET_ITEM(step, 0);
+    int last = index + 1 == PyTuple_GET_SIZE(path);
+
+    if (PyTuple_GET_ITEM(step, 1) == Py_True) { /* @name: the last step */
+        for (xmlAttr *attribute = context->properties; attribute; attribute = attribute->next) {
+            if (attribute->ns == NULL && name_is(attribute->name, name)) {
+                return visit((xmlNode *)attribute, state);
+            }
+        }
+        return 0;
+    }
+    PyObject *predicates = PyTuple_GET_ITEM(step, 2);
+    Py_ssize_t count = PyTuple_GET_SIZE(predicates);
+    char taken[MAX_PREDICATES] = {0}; /* a [1] that has let its node through */
+    for (xmlNode *child = context->children; child; child = child->next) {
+        if (child->type != XML_ELEMENT_NODE || child->ns != NULL || !name_is(child->name, name)) {
+            continue;
+        }
+        int kept = 1;
+        for (Py_ssize_t i = 0; i < count && kept; i++) {
+            PyObject *predicate = PyTuple_GET_ITEM(predicates, i);
+            if (PyLong_AsLong(PyTuple_GET_ITEM(predicate, 0)) == FIRST) {
+                kept = !taken[i];
+                taken[i] = 1;
+            } else {
+                kept = test(child, predicate);
+                if (kept < 0) {
+                    return -1;
+                }
+            }
+        }
+        if (!kept) {
+            continue;
+        }
+        int outcome = last ? visit(child, state) : walk(child, path, index + 1, visit, state);
+        if (outcome != 0) {
+            return outcome;
+        }
+    }
+    return 0;
+}
+
+/* The attribute's value when it is plain text (NULL with ValueError set otherwise); an
+ * attribute without children has the empty value. */
+static const char *
+attribute_text(xmlNode *attribute, PyObject **joined)
+{
+    xmlNode *text = attribute->children;
+    *joined = NULL;
+    if (text == NULL) {
+        return "";
+    }
+    if (text->next == NULL && text->type == XML_TEXT_NODE) {
+        return text->content ? (const char *)text->content : "";
+    }
+    for (xmlNode *part = text; part; part = part->next) {
+        if (part->type != XML_TEXT_NODE) {
+            PyErr_SetString(PyExc_ValueError, "attribute value is not plain text");
+            return NULL;
+        }
+    }
+    PyObject *buffer = PyBytes_FromStringAndSize(NULL, 0);
+    for (xmlNode *part = text; part && buffer; part = part->next) {
+        if (part->content) {
+            PyBytes_ConcatAndDel(&buffer, PyBytes_FromString((const char *)part->content));
+        }
+    }
+    if (buffer == NULL) {
+        return NULL;
+    }
+    *joined = buffer;
+    return PyBytes_AS_STRING(buffer);
+}
+
+static int
+stop(xmlNode *node, void *state)
+{
+    (void)node;
+    (void)state;
+    return 1;
+}
+
+typedef struct {
+    PyObject *literal;
+    int negated;
+} Comparison;
+
+static int
+compare(xmlNode *attribute, void *state)
+{
+    Comparison *comparison = state;
+    PyObject *joined;
+    const char *value = attribute_text(attribute, &joined);
+    if (value == NULL) {
+        return -1;
+    }
+    int equal = strcmp(value, PyBytes_AS_STRING(comparison->literal)) == 0;
+    Py_XDECREF(joined);
+    return equal != comparison->negated; /* 1 (stop, found) when this value satisfies it */
+}
+
+/* Whether `node` satisfies `predicate` (1, 0, or -1 on error). */
+static int
+test(xmlNode *node, PyObject *predicate)
+{
+    int a, b;
+    switch (PyLong_AsLong(PyTuple_GET_ITEM(predicate, 0))) {
+    case EXISTS:
+        return walk(node, PyTuple_GET_ITEM(predicate, 1), 0, stop, NULL);
+    case EQUALS: {
+        Comparison comparison = {PyTuple_GET_ITEM(predicate, 2),
+                                 PyTuple_GET_ITEM(predicate, 3) == Py_True};
+        return walk(node, PyTuple_GET_ITEM(predicate, 1), 0, compare, &comparison);
+    }
+    case SAME:
+        a = test(node, PyTuple_GET_ITEM(predicate, 1));
+        if (a < 0) {
+            return -1;
+        }
+        b = test(node, PyTuple_GET_ITEM(predicate, 2));
+        if (b < 0) {
+            return -1;
+        }
+        return (a == b) != (PyTuple_GET_ITEM(predicate, 3) == Py_True);
+    case AND:
+        a = test(node, PyTuple_GET_ITEM(predicate, 1));
+        return a <= 0 ? a : test(node, PyTuple_GET_ITEM(predicate, 2));
+    case OR:
+        a = test(node, PyTuple_GET_ITEM(predicate, 1));
+        return a != 0 ? a : test(node, PyTuple_GET_ITEM(predicate, 2));
+    case NOT:
+        a = test(node, PyTuple_GET_ITEM(predicate, 1));
+        return a < 0 ? a : !a;
+    default:
+        PyErr_SetString(PyExc_SystemError, "unknown predicate in a probe plan");
+        return -1;
+    }
+}
+
+static int
+append_value(xmlNode *attribute, void *state)
+{
+    PyObject *joined;
+    const char *text = attribute_text(attribute, &joined);
+    if (text == NULL) {
+        return -1;
+    }
+    PyObject *value = PyUnicode_DecodeUTF8(text, (Py_ssize_t)strlen(text), "strict");
+    Py_XDECREF(joined);
+    if (value == NULL) {
+        return -1;
+    }
+    int failed = PyList_Append((PyObject *)state, value);
+    Py_DECREF(value);
+    return failed ? -1 : 0;
+}
+
+static int
+add_one(xmlNode *node, void *state)
+{
+    (void)node;
+    *(Py_ssize_t *)state += 1;
+    return 0;
+}
+
+static xmlNode *
+node_of(PyObject *element)
+{
+    if (element_type == NULL || !PyObject_TypeCheck(element, element_type)) {
+        PyErr_SetString(PyExc_TypeError, "an lxml element is required");
+        return NULL;
+    }
+    xmlNode *node = ((LxmlElement *)element)->c_node;
+    if (node == NULL || node->type != XML_ELEMENT_NODE) {
+        /* A comment or a processing instruction: lxml's XPath says what it says of them. */
+        PyErr_SetString(PyExc_TypeError, "an element node is required");
+        return NULL;
+    }
+    return node;
+}
+
+/* values(element, path) -> list of the attribute values the path reaches, in order. */
+static PyObject *
+values(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 2 || !PyTuple_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "values(element, path)");
+        return NULL;
+    }
+    xmlNode *node = node_of(args[0]);
+    if (node == NULL) {
+        return NULL;
+    }
+    PyObject *found = PyList_New(0);
+    if (found != NULL && walk(node, args[1], 0, append_value, found) < 0) {
+        Py_CLEAR(found);
+    }
+    return found;
+}
+
+/* count(element, path) -> the number of nodes the path reaches, as a float (as XPath). */
+static PyObject *
+count(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 2 || !PyTuple_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "count(element, path)");
+        return NULL;
+    }
+    xmlNode *node = node_of(args[0]);
+    if (node == NULL) {
+        return NULL;
+    }
+    Py_ssize_t counted = 0;
+    if (walk(node, args[1], 0, add_one, &counted) < 0) {
+        return NULL;
+    }
+    return PyFloat_FromDouble((double)counted);
+}
+
+/* holds(element, predicate) -> whether the element satisfies the predicate. */
+static PyObject *
+holds(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 2 || !PyTuple_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "holds(element, predicate)");
+        return NULL;
+    }
+    xmlNode *node = node_of(args[0]);
+    if (node == NULL) {
+        return NULL;
+    }
+    int outcome = test(node, args[1]);
+    if (outcome < 0) {
+        return NULL;
+    }
+    return PyBool_FromLong(outcome);
+}
+
+static PyMethodDef methods[] = {
+    {"values", (PyCFunction)(void (*)(void))values, METH_FASTCALL,
+     "values(element, path): the attribute values the path reaches, in document order."},
+    {"count", (PyCFunction)(void (*)(void))count, METH_FASTCALL,
+     "count(element, path): how many nodes the path reaches (a float, as in XPath)."},
+    {"holds", (PyCFunction)(void (*)(void))holds, METH_FASTCALL,
+     "holds(element, predicate): whether the element satisfies the predicate."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef definition = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "pes_v2._probes",
+    .m_doc = "Compiled evaluation of the rules' XPath probes (see pes_v2.probes).",
+    .m_size = -1,
+    .m_methods = methods,
+};
+
+PyMODINIT_FUNC
+PyInit__probes(void)
+{
+    PyObject *etree = PyImport_ImportModule("lxml.etree");
+    if (etree == NULL) {
+        return NULL;
+    }
+    PyObject *type = PyObject_GetAttrString(etree, "_Element");
+    PyObject *factory = PyObject_GetAttrString(etree, "Element");
+    Py_DECREF(etree);
+    if (type == NULL || factory == NULL) {
+        Py_XDECREF(type);
+        Py_XDECREF(factory);
+        return NULL;
+    }
+    if (!PyType_Check(type)
+        || ((PyTypeObject *)type)->tp_basicsize < (Py_ssize_t)sizeof(LxmlElement)) {
+        Py_DECREF(type);
+        Py_DECREF(factory);
+        PyErr_SetString(PyExc_ImportError, "lxml's element layout is not the expected one");
+        return NULL;
+    }
+    /* Check the layout on a new element: lxml keeps a pointer to the proxy in its node. */
+    PyObject *sample = PyObject_CallFunction(factory, "s", "probe");
+    Py_DECREF(factory);
+    int expected = sample != NULL && PyObject_TypeCheck(sample, (PyTypeObject *)type)
+                   && ((LxmlElement *)sample)->c_node != NULL
+                   && ((LxmlElement *)sample)->c_node->_private == (void *)sample
+                   && ((LxmlElement *)sample)->c_node->type == XML_ELEMENT_NODE;
+    Py_XDECREF(sample);
+    if (!expected) {
+        Py_DECREF(type);
+        PyErr_Clear();
+        PyErr_SetString(PyExc_ImportError, "lxml's element layout is not the expected one");
+        return NULL;
+    }
+    element_type = (PyTypeObject *)type; /* kept for the life of the process */
+    return PyModule_Create(&definition);
+}

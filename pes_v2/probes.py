@@ -1,0 +1,269 @@
+"""The rules' XPath probes, evaluated by compiled code when the expression allows it.
+
+The business rules ask each bordereau a few dozen precompiled XPath questions ("every IBAN
+value", "is there a natural person without a first name"). libxml2 answers each through its
+general XPath machinery, node-sets and all, which costs ≈ 20–100 µs a probe on a bordereau
+of 60 lines, while reading the nodes concerned costs a few microseconds.
+
+:func:`probe` reads the expression; when it lies in the subset below, the probe is
+evaluated by the small C extension ``pes_v2._probes`` (built at install time) walking the
+libxml2 tree behind the lxml element directly. Otherwise, when the extension is missing,
+or with ``PES_V2_NATIVE_PROBES=0`` in the environment, lxml's ``etree.XPath`` answers, as
+it would have anyway. Both give the same result; the tests compare them on generated trees.
+
+The subset (enough for every probe of the rules):
+
+- a relative path of child steps by name (no namespace), each with predicates, and
+  optionally a last ``@name`` step;
+- predicates: ``[1]``, and boolean expressions made of paths (true when they reach a
+  node), ``not()``, ``boolean()``, ``and``, ``or``, parentheses, ``path = 'literal'`` and
+  ``path != 'literal'`` where the path ends with an attribute, and ``=`` / ``!=`` between
+  two booleans;
+- at the top: ``boolean(expression)``, ``count(path)``, or a path ending with an attribute
+  step (its values as plain strings: ``smart_strings=False``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+from lxml import etree
+
+_native: ModuleType | None
+try:
+    from . import _probes as _native
+except ImportError:  # built without a C compiler: lxml's XPath answers every probe
+    _native = None
+
+FIRST, EXISTS, EQUALS, SAME, AND, OR, NOT = range(7)
+"""Predicate kinds, as ``_probes.c`` knows them."""
+_MAX_PREDICATES = 8
+"""Predicates one step may carry in a plan (``MAX_PREDICATES`` in ``_probes.c``)."""
+
+_TOKEN = re.compile(
+    r"\s*(?:(?P<literal>'[^']*'|\"[^\"]*\")|(?P<number>\d+(?:\.\d*)?|\.\d+)"
+    r"|(?P<name>[A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)"
+    r"|(?P<symbol>!=|//|::|\.\.|[/@\[\]()=|.*,<>+\-$]))"
+)
+
+
+class Unsupported(Exception):
+    """The expression lies outside the compiled subset."""
+
+
+def native_available() -> bool:
+    """Whether the compiled evaluator is built and not turned off."""
+    return _native is not None and os.environ.get("PES_V2_NATIVE_PROBES") != "0"
+
+
+class Probe:
+    """A precompiled probe: called with an lxml element, it returns what
+    ``etree.XPath(expression)`` returns (with ``smart_strings=False`` for values)."""
+
+    __slots__ = ("_native", "_plan", "_xpath", "path")
+
+    def __init__(self, path: str, native: Callable[[Any, Any], Any], plan: Any) -> None:
+        self.path = path
+        self._native = native
+        self._plan = plan
+        self._xpath: etree.XPath | None = None
+
+    def __call__(self, element: Any) -> Any:
+        try:
+            return self._native(element, self._plan)
+        except (TypeError, ValueError):
+            # Not an lxml element, or a value that is not plain text: libxml2's XPath.
+            return self._fallback()(element)
+
+    def _fallback(self) -> etree.XPath:
+        if self._xpath is None:
+            self._xpath = etree.XPath(self.path, regexp=False, smart_strings=False)
+        return self._xpath
+
+    def __repr__(self) -> str:
+        return f"Probe({self.path!r})"
+
+
+def probe(expression: str, smart_strings: bool = True) -> Any:
+    """``expression`` precompiled: a compiled :class:`Probe` when it lies in the subset and
+    the extension is available, else ``etree.XPath`` (without EXSLT regular expressions)."""
+    if native_available():
+        try:
+            kind, plan = translate(expression)
+        except Unsupported:
+            pass
+        else:
+            if kind != "values" or not smart_strings:
+                assert _native is not None
+                return Probe(expression, getattr(_native, kind), plan)
+    return etree.XPath(expression, regexp=False, smart_strings=smart_strings)
+
+
+def translate(expression: str) -> tuple[str, Any]:
+    """The plan of ``expression`` and the evaluator it needs (``values``, ``count`` or
+    ``holds``); raises :class:`Unsupported` outside the subset."""
+    parser = _Parser(expression)
+    if parser.at_call("boolean"):
+        parser.take("boolean")
+        parser.take("(")
+        kind, plan = "holds", _as_boolean(parser.expression())
+        parser.take(")")
+    elif parser.at_call("count"):
+        parser.take("count")
+        parser.take("(")
+        kind, plan = "count", parser.path()
+        parser.take(")")
+    else:
+        plan = parser.path()
+        if not plan[-1][1]:
+            raise Unsupported("a path to elements (lxml builds their proxies)")
+        kind = "values"
+    parser.end()
+    return kind, plan
+
+
+class _Parser:
+    """Recursive descent over the tokens of one expression."""
+
+    def __init__(self, expression: str) -> None:
+        self.tokens: list[tuple[str, str]] = []
+        position = 0
+        while position < len(expression):
+            if expression[position:].strip() == "":
+                break
+            found = _TOKEN.match(expression, position)
+            if found is None or found.lastgroup is None:
+                raise Unsupported(f"unexpected text at {position}")
+            self.tokens.append((found.lastgroup, found.group(found.lastgroup)))
+            position = found.end()
+        self.index = 0
+
+    def peek(self, offset: int = 0) -> tuple[str, str] | None:
+        at = self.index + offset
+        return self.tokens[at] if at < len(self.tokens) else None
+
+    def at(self, text: str) -> bool:
+        token = self.peek()
+        return token is not None and token[1] == text
+
+    def at_call(self, name: str) -> bool:
+        following = self.peek(1)
+        return self.at(name) and following is not None and following[1] == "("
+
+    def take(self, text: str) -> None:
+        if not self.at(text):
+            raise Unsupported(f"expected {text!r}")
+        self.index += 1
+
+    def end(self) -> None:
+        if self.peek() is not None:
+            raise Unsupported("unexpected text after the expression")
+
+    def expression(self) -> tuple[str, Any]:
+        """An or-expression, as a typed operand."""
+        left = self.conjunction()
+        while self.at("or"):
+            self.take("or")
+            right = self.conjunction()
+            left = ("boolean", (OR, _as_boolean(left), _as_boolean(right)))
+        return left
+
+    def conjunction(self) -> tuple[str, Any]:
+        left = self.equality()
+        while self.at("and"):
+            self.take("and")
+            right = self.equality()
+            left = ("boolean", (AND, _as_boolean(left), _as_boolean(right)))
+        return left
+
+    def equality(self) -> tuple[str, Any]:
+        left = self.operand()
+        if not (self.at("=") or self.at("!=")):
+            return left
+        negated = self.at("!=")
+        self.index += 1
+        right = self.operand()
+        if left[0] == "literal":
+            left, right = right, left
+        if right[0] == "literal":
+            if left[0] != "path" or not left[1][-1][1]:
+                raise Unsupported("only attribute values are compared with a literal")
+            literal = right[1].encode("utf-8")
+            return ("boolean", (EQUALS, left[1], literal, negated))
+        if "number" in (left[0], right[0]) or left[0] == right[0] == "path":
+            raise Unsupported("numbers and node-sets are compared by value")
+        return ("boolean", (SAME, _as_boolean(left), _as_boolean(right), negated))
+
+    def operand(self) -> tuple[str, Any]:
+        token = self.peek()
+        if token is None:
+            raise Unsupported("the expression ends too early")
+        kind, text = token
+        if kind == "literal":
+            self.index += 1
+            return ("literal", text[1:-1])
+        if kind == "number":
+            self.index += 1
+            return ("number", text)
+        if text == "(":
+            self.take("(")
+            inner = self.expression()
+            self.take(")")
+            return inner
+        if self.at_call("not") or self.at_call("boolean"):
+            self.index += 1
+            self.take("(")
+            inner = _as_boolean(self.expression())
+            self.take(")")
+            return ("boolean", (NOT, inner) if text == "not" else inner)
+        return ("path", self.path())
+
+    def path(self) -> tuple[Any, ...]:
+        steps = [self.step()]
+        while self.at("/"):
+            if steps[-1][1]:
+                raise Unsupported("a step after an attribute")
+            self.take("/")
+            steps.append(self.step())
+        return tuple(steps)
+
+    def step(self) -> tuple[bytes, bool, tuple[Any, ...]]:
+        attribute = self.at("@")
+        if attribute:
+            self.take("@")
+        token = self.peek()
+        if token is None or token[0] != "name" or ":" in token[1]:
+            raise Unsupported("a name test without a prefix is expected")
+        following = self.peek(1)
+        if following is not None and following[1] in ("(", "::"):
+            raise Unsupported("a function or an axis")
+        self.index += 1
+        name = token[1].encode("utf-8")
+        predicates: list[Any] = []
+        while self.at("["):
+            if attribute:
+                raise Unsupported("a predicate on an attribute")
+            self.take("[")
+            if self.peek() == ("number", "1") and self.peek(1) == ("symbol", "]"):
+                self.index += 1
+                predicates.append((FIRST,))
+            else:
+                predicates.append(_as_boolean(self.expression()))
+            self.take("]")
+        if len(predicates) > _MAX_PREDICATES:
+            raise Unsupported("too many predicates on one step")
+        return (name, attribute, tuple(predicates))
+
+
+def _as_boolean(operand: tuple[str, Any]) -> Any:
+    """The operand as a predicate (a path is true when it reaches a node)."""
+    kind, value = operand
+    if kind == "boolean":
+        return value
+    if kind == "path":
+        return (EXISTS, value)
+    raise Unsupported(f"a {kind} used as a boolean")
