@@ -9,11 +9,14 @@
  *
  * Plans (see probes.py for how they are built):
  *   path      = tuple of steps
- *   step      = (name: bytes, attribute: bool, predicates: tuple)
+ *   step      = (name: bytes, attribute: bool, predicates: tuple, descendant: bool)
  *   predicate = (FIRST,) | (EXISTS, path) | (EQUALS, path, literal: bytes, negated: bool)
  *             | (SAME, predicate, predicate, negated: bool) | (AND, p, q) | (OR, p, q)
  *             | (NOT, p)
- * A path compared to a literal ends with an attribute step.
+ * A descendant step (after //) has no predicate and is only found where reaching a node
+ * twice cannot change the result (a path's existence, a comparison with a literal).
+ * A path compared to a literal ends with an attribute step. groups() takes (head, tails):
+ * a path to elements and a tuple of paths to attributes.
  *
  * The functions return NULL with ValueError set when a node's value is not a plain text
  * (an entity reference inside an attribute): the caller then asks libxml2's XPath.
@@ -62,6 +65,31 @@ walk(xmlNode *context, PyObject *path, Py_ssize_t index, visit_fn visit, void *s
         for (xmlAttr *attribute = context->properties; attribute; attribute = attribute->next) {
             if (attribute->ns == NULL && name_is(attribute->name, name)) {
                 return visit((xmlNode *)attribute, state);
+            }
+        }
+        return 0;
+    }
+    if (PyTuple_GET_ITEM(step, 3) == Py_True) { /* //name: any descendant, no predicate */
+        xmlNode *node = context->children;
+        while (node != NULL) {
+            if (node->type == XML_ELEMENT_NODE) {
+                if (node->ns == NULL && name_is(node->name, name)) {
+                    int outcome =
+                        last ? visit(node, state) : walk(node, path, index + 1, visit, state);
+                    if (outcome != 0) {
+                        return outcome;
+                    }
+                }
+                if (node->children != NULL) {
+                    node = node->children;
+                    continue;
+                }
+            }
+            while (node != NULL && node->next == NULL) {
+                node = node->parent == context ? NULL : node->parent;
+            }
+            if (node != NULL) {
+                node = node->next;
             }
         }
         return 0;
@@ -220,6 +248,38 @@ add_one(xmlNode *node, void *state)
     return 0;
 }
 
+typedef struct {
+    PyObject *tails;
+    PyObject *found;
+} Grouping;
+
+/* One tuple per node the head path reaches: the values of each tail path below it. */
+static int
+append_group(xmlNode *node, void *state)
+{
+    Grouping *grouping = state;
+    Py_ssize_t count = PyTuple_GET_SIZE(grouping->tails);
+    PyObject *group = PyTuple_New(count);
+    if (group == NULL) {
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *found = PyList_New(0);
+        if (found == NULL) {
+            Py_DECREF(group);
+            return -1;
+        }
+        PyTuple_SET_ITEM(group, i, found);
+        if (walk(node, PyTuple_GET_ITEM(grouping->tails, i), 0, append_value, found) < 0) {
+            Py_DECREF(group);
+            return -1;
+        }
+    }
+    int failed = PyList_Append(grouping->found, group);
+    Py_DECREF(group);
+    return failed ? -1 : 0;
+}
+
 static xmlNode *
 node_of(PyObject *element)
 {
@@ -296,6 +356,29 @@ holds(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return PyBool_FromLong(outcome);
 }
 
+/* groups(element, (head, tails)) -> for each node the head path reaches, a tuple holding
+ * the values of each tail path below that node. */
+static PyObject *
+groups(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 2 || !PyTuple_Check(args[1]) || PyTuple_GET_SIZE(args[1]) != 2
+        || !PyTuple_Check(PyTuple_GET_ITEM(args[1], 1))) {
+        PyErr_SetString(PyExc_TypeError, "groups(element, (head, tails))");
+        return NULL;
+    }
+    xmlNode *node = node_of(args[0]);
+    if (node == NULL) {
+        return NULL;
+    }
+    Grouping grouping = {PyTuple_GET_ITEM(args[1], 1), PyList_New(0)};
+    if (grouping.found != NULL
+        && walk(node, PyTuple_GET_ITEM(args[1], 0), 0, append_group, &grouping) < 0) {
+        Py_CLEAR(grouping.found);
+    }
+    return grouping.found;
+}
+
 static PyMethodDef methods[] = {
     {"values", (PyCFunction)(void (*)(void))values, METH_FASTCALL,
      "values(element, path): the attribute values the path reaches, in document order."},
@@ -303,6 +386,8 @@ static PyMethodDef methods[] = {
      "count(element, path): how many nodes the path reaches (a float, as in XPath)."},
     {"holds", (PyCFunction)(void (*)(void))holds, METH_FASTCALL,
      "holds(element, predicate): whether the element satisfies the predicate."},
+    {"groups", (PyCFunction)(void (*)(void))groups, METH_FASTCALL,
+     "groups(element, (head, tails)): per node the head reaches, the values of each tail."},
     {NULL, NULL, 0, NULL},
 };
 

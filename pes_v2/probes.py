@@ -14,7 +14,8 @@ it would have anyway. Both give the same result; the tests compare them on gener
 The subset (enough for every probe of the rules):
 
 - a relative path of child steps by name (no namespace), each with predicates, and
-  optionally a last ``@name`` step;
+  optionally a last ``@name`` step; inside ``boolean()`` and predicates, also ``a//b``
+  (descendants by name, without predicates);
 - predicates: ``[1]``, and boolean expressions made of paths (true when they reach a
   node), ``not()``, ``boolean()``, ``and``, ``or``, parentheses, ``path = 'literal'`` and
   ``path != 'literal'`` where the path ends with an attribute, and ``=`` / ``!=`` between
@@ -64,25 +65,29 @@ class Probe:
     """A precompiled probe: called with an lxml element, it returns what
     ``etree.XPath(expression)`` returns (with ``smart_strings=False`` for values)."""
 
-    __slots__ = ("_native", "_plan", "_xpath", "path")
+    __slots__ = ("_fallback", "_native", "_plan", "_slow", "path")
 
-    def __init__(self, path: str, native: Callable[[Any, Any], Any], plan: Any) -> None:
+    def __init__(
+        self,
+        path: str,
+        native: Callable[[Any, Any], Any],
+        plan: Any,
+        fallback: Callable[[], Callable[[Any], Any]] | None = None,
+    ) -> None:
         self.path = path
         self._native = native
         self._plan = plan
-        self._xpath: etree.XPath | None = None
+        self._fallback = fallback or (lambda: etree.XPath(path, regexp=False, smart_strings=False))
+        self._slow: Callable[[Any], Any] | None = None
 
     def __call__(self, element: Any) -> Any:
         try:
             return self._native(element, self._plan)
         except (TypeError, ValueError):
             # Not an lxml element, or a value that is not plain text: libxml2's XPath.
-            return self._fallback()(element)
-
-    def _fallback(self) -> etree.XPath:
-        if self._xpath is None:
-            self._xpath = etree.XPath(self.path, regexp=False, smart_strings=False)
-        return self._xpath
+            if self._slow is None:
+                self._slow = self._fallback()
+            return self._slow(element)
 
     def __repr__(self) -> str:
         return f"Probe({self.path!r})"
@@ -103,6 +108,49 @@ def probe(expression: str, smart_strings: bool = True) -> Any:
     return etree.XPath(expression, regexp=False, smart_strings=smart_strings)
 
 
+class GroupProbe(Probe):
+    """A compiled :func:`grouped` probe."""
+
+    __slots__ = ("head", "tails")
+
+    def __init__(self, head: str, tails: tuple[str, ...], plan: Any, fallback: Any) -> None:
+        assert _native is not None
+        super().__init__(f"{head} → {' ; '.join(tails)}", _native.groups, plan, fallback)
+        self.head = head
+        self.tails = tails
+
+
+def grouped(head: str, *tails: str) -> Callable[[Any], list[tuple[list[str], ...]]]:
+    """For each element ``head`` reaches, the values of each of ``tails`` below it, as
+    ``[tuple(XPath(tail)(node) for tail in tails) for node in XPath(head)(element)]``
+    (plain strings) gives; ``head`` leads to elements, each tail to an attribute."""
+
+    def slow() -> Callable[[Any], list[tuple[list[str], ...]]]:
+        heads = etree.XPath(head, regexp=False)
+        below = [etree.XPath(tail, regexp=False, smart_strings=False) for tail in tails]
+        return lambda element: [tuple(t(node) for t in below) for node in heads(element)]
+
+    if native_available():
+        try:
+            plan = (translate_path(head, attribute=False), tuple(translate_path(t) for t in tails))
+        except Unsupported:
+            pass
+        else:
+            return GroupProbe(head, tails, plan, slow)
+    return slow()
+
+
+def translate_path(expression: str, attribute: bool = True) -> tuple[Any, ...]:
+    """The plan of a path ending with an attribute step (or, with ``attribute=False``, with
+    an element step); raises :class:`Unsupported` outside the subset."""
+    parser = _Parser(expression)
+    plan = parser.path(descendants=False)
+    parser.end()
+    if plan[-1][1] != attribute:
+        raise Unsupported("a path to elements" if attribute else "a path to attributes")
+    return plan
+
+
 def translate(expression: str) -> tuple[str, Any]:
     """The plan of ``expression`` and the evaluator it needs (``values``, ``count`` or
     ``holds``); raises :class:`Unsupported` outside the subset."""
@@ -115,10 +163,10 @@ def translate(expression: str) -> tuple[str, Any]:
     elif parser.at_call("count"):
         parser.take("count")
         parser.take("(")
-        kind, plan = "count", parser.path()
+        kind, plan = "count", parser.path(descendants=False)
         parser.take(")")
     else:
-        plan = parser.path()
+        plan = parser.path(descendants=False)
         if not plan[-1][1]:
             raise Unsupported("a path to elements (lxml builds their proxies)")
         kind = "values"
@@ -222,16 +270,21 @@ class _Parser:
             return ("boolean", (NOT, inner) if text == "not" else inner)
         return ("path", self.path())
 
-    def path(self) -> tuple[Any, ...]:
-        steps = [self.step()]
-        while self.at("/"):
+    def path(self, descendants: bool = True) -> tuple[Any, ...]:
+        """A relative path; ``//`` only where ``descendants`` allows it: where reaching a
+        node twice, or out of document order, cannot change the result."""
+        steps = [self.step(descendant=False)]
+        while self.at("/") or self.at("//"):
+            descendant = self.at("//")
             if steps[-1][1]:
                 raise Unsupported("a step after an attribute")
-            self.take("/")
-            steps.append(self.step())
+            if descendant and not descendants:
+                raise Unsupported("a descendant step where nodes are counted or listed")
+            self.index += 1
+            steps.append(self.step(descendant))
         return tuple(steps)
 
-    def step(self) -> tuple[bytes, bool, tuple[Any, ...]]:
+    def step(self, descendant: bool) -> tuple[bytes, bool, tuple[Any, ...], bool]:
         attribute = self.at("@")
         if attribute:
             self.take("@")
@@ -256,7 +309,9 @@ class _Parser:
             self.take("]")
         if len(predicates) > _MAX_PREDICATES:
             raise Unsupported("too many predicates on one step")
-        return (name, attribute, tuple(predicates))
+        if descendant and (attribute or predicates):
+            raise Unsupported("an attribute or a predicate after //")
+        return (name, attribute, tuple(predicates), descendant)
 
 
 def _as_boolean(operand: tuple[str, Any]) -> Any:

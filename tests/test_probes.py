@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from pes_v2 import probes
-from pes_v2.rules import bank, depense, pj, recette, tiers, totals
+from pes_v2.rules import bank, depense, pj, recette, tiers, totals, uniqueness
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 REFERENCE = etree.XPath  # what every compiled probe must agree with
@@ -24,19 +24,23 @@ def _require_native() -> None:
         pytest.skip("pes_v2._probes is not built here (no C compiler at install time)")
 
 
-def _rule_expressions() -> list[str]:
-    """The expression of every probe the rules' modules hold."""
+def _rule_probes() -> tuple[list[str], list[probes.GroupProbe]]:
+    """The expression of every XPath probe the rules' modules hold, and their grouped
+    probes (compiled ones only: without the extension they are lxml's XPath already)."""
     found: set[str] = set()
-    for module in (bank, depense, pj, recette, tiers, totals):
+    groups: list[probes.GroupProbe] = []
+    for module in (bank, depense, pj, recette, tiers, totals, uniqueness):
         for value in vars(module).values():
             candidates = value.values() if isinstance(value, dict) else (value,)
             for candidate in candidates:
-                if isinstance(candidate, probes.Probe | etree.XPath):
+                if isinstance(candidate, probes.GroupProbe):
+                    groups.append(candidate)
+                elif isinstance(candidate, probes.Probe | etree.XPath):
                     found.add(candidate.path)
-    return sorted(found)
+    return sorted(found), groups
 
 
-RULE_EXPRESSIONS = _rule_expressions()
+RULE_EXPRESSIONS, RULE_GROUPS = _rule_probes()
 
 
 def _compiled(expression: str) -> probes.Probe:
@@ -98,6 +102,29 @@ def test_rule_probes_agree_with_xpath_on_every_fixture() -> None:
         _same(expression, contexts)
 
 
+def _same_groups(head: str, tails: tuple[str, ...], contexts: list[etree._Element]) -> None:
+    compiled = probes.grouped(head, *tails)
+    assert isinstance(compiled, probes.GroupProbe)
+    heads = REFERENCE(head)
+    below = [REFERENCE(tail, smart_strings=False) for tail in tails]
+    for context in contexts:
+        try:
+            expected = [tuple(t(node) for t in below) for node in heads(context)]
+        except ValueError:  # not an element
+            with pytest.raises(ValueError):
+                compiled(context)
+            continue
+        assert compiled(context) == expected, (head, tails, context)
+
+
+def test_rule_groups_agree_with_xpath_on_every_fixture() -> None:
+    _require_native()
+    assert RULE_GROUPS
+    contexts = [record for path in sorted(FIXTURES.rglob("*.xml")) for record in _records(path)]
+    for group in RULE_GROUPS:
+        _same_groups(group.head, group.tails, contexts)
+
+
 def test_rule_probes_agree_with_xpath_on_the_corpus(shared_reference: Path) -> None:
     _require_native()
     contexts = [
@@ -112,6 +139,8 @@ def test_rule_probes_agree_with_xpath_on_the_corpus(shared_reference: Path) -> N
         except probes.Unsupported:
             continue
         _same(expression, contexts)
+    for group in RULE_GROUPS:
+        _same_groups(group.head, group.tails, contexts)
 
 
 # Random trees over a small vocabulary, and random expressions of the subset over it.
@@ -160,8 +189,15 @@ def _expressions() -> tuple[st.SearchStrategy[str], st.SearchStrategy[str]]:
         )
         literal = st.sampled_from(VALUES).map(lambda v: f"'{v}'")
         operator = st.sampled_from(("=", "!="))
+        descendants = st.tuples(paths, st.sampled_from(NAMES), st.none() | paths).map(
+            lambda t: f"{t[0]}//{t[1]}" + (f"/{t[2]}" if t[2] else "")
+        )
         return st.one_of(
             paths,
+            descendants,
+            st.tuples(descendants, st.sampled_from(("@V", "@W")), operator, literal).map(
+                lambda t: f"{t[0]}/{t[1]} {t[2]} {t[3]}"
+            ),
             inner.map(lambda e: f"not({e})"),
             inner.map(lambda e: f"boolean({e})"),
             inner.map(lambda e: f"({e})"),
@@ -193,11 +229,36 @@ def test_random_expressions_agree_with_xpath(tree: etree._Element, expression: s
     _same(expression, contexts)
 
 
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    tree=trees(),
+    head=_steps(BOOLEANS),
+    tails=st.lists(ATTRIBUTE_PATHS | st.sampled_from(("@V", "@W")), min_size=1, max_size=3),
+)
+def test_random_groups_agree_with_xpath(tree: etree._Element, head: str, tails: list[str]) -> None:
+    _require_native()
+    _same_groups(head, tuple(tails), [tree, *tree.iter()])
+
+
+def test_groups_without_the_extension(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Turned off, a grouped probe is lxml's XPath, head then tails."""
+    monkeypatch.setenv("PES_V2_NATIVE_PROBES", "0")
+    tree = etree.fromstring('<r><a><b V="1"/><b V="2"/></a><a/><a><b/><b V="3"/></a></r>')
+    plain = probes.grouped("a", "b/@V", "@V")
+    assert not isinstance(plain, probes.Probe)
+    assert plain(tree) == [(["1", "2"], []), ([], []), (["3"], [])]
+
+
 @pytest.mark.parametrize(
     "expression",
     [
         "a | b",
         "a//b",
+        "a//b/@V",
+        "count(a//b)",
+        "boolean(a//b[1])",
+        "boolean(a//@V)",
+        "boolean(//a)",
         ".//@V",
         "x:a",
         "a/@V/b",

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from ..findings import Finding, Scope, Severity
 from ..identifiers import IBAN_LENGTHS, bic_valid, iban_valid, rib_key, rib_valid
-from ..probes import probe
+from ..probes import grouped, probe
 from ..records import FlowFacts, Record, value_of, xsd_boolean
 from ..xmlio import Element
 from .registry import get, rule
@@ -28,7 +28,9 @@ _CPTE = "Piece/LigneDePiece/Tiers/CpteBancaire"
 _IBAN = probe(f"{_CPTE}/IBAN/@V", smart_strings=False)
 _BIC = probe(f"{_CPTE}/BIC/@V", smart_strings=False)
 _BIC_COUNT = probe(f"count({_CPTE}/BIC)")
-_CLERIB = probe(f"{_CPTE}/CleRib")
+_RIB_PARTS = ("CodeEtab", "CodeGuic", "IdCpte", "CleRib")
+_RIBS = grouped(f"{_CPTE}[CleRib]", *(f"{name}[1]/@V" for name in _RIB_PARTS))
+"""The four parts of every account with a RIB key, as the exact check reads them."""
 _INTL_APART = probe(f"boolean({_CPTE}[boolean(IdPayInt) != boolean(IdBancInt)])")
 _LINE_ACCOUNT = "Piece/LigneDePiece[BlocLignePiece/InfoLignePce/ModRegl[{}]]"
 _NEEDS_MISSING = probe(
@@ -177,7 +179,7 @@ def iban_upper(record: Record, facts: FlowFacts) -> Iterator[Finding]:
 )
 def rib_key_valid(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """CodeEtab, CodeGuic, IdCpte and CleRib are all filled and the RIB key is right."""
-    if not any(_rib_wrong(cle) for cle in fetch(record, _CLERIB)):
+    if not any(_rib_wrong(parts) for parts in fetch(record, _RIBS)):
         return
     for line, cpte in _accounts(record):
         cle = cpte.find("CleRib")
@@ -205,16 +207,12 @@ def rib_key_valid(record: Record, facts: FlowFacts) -> Iterator[Finding]:
         )
 
 
-_RIB_PARTS = ("CodeEtab", "CodeGuic", "IdCpte", "CleRib")
-
-
-def _rib_wrong(cle: Element) -> bool:
-    """True when the account holding ``cle`` may fail PES-BNK-004 (checked exactly then)."""
-    cpte = cle.getparent()
-    if cpte is None:
-        return True
+def _rib_wrong(parts: tuple[list[str], ...]) -> bool:
+    """True when the account whose RIB ``parts`` these are (the ``V`` of the first
+    CodeEtab, CodeGuic, IdCpte and CleRib, each a list of at most one) may fail
+    PES-BNK-004 (checked exactly then)."""
     # NUL joins the four parts: no XML value holds it.
-    key = "\0".join(value_of(cpte, name) or "" for name in _RIB_PARTS)
+    key = "\0".join(found[0] if found else "" for found in parts)
     return not valid_cached("RIB", key, _rib_key_valid)
 
 

@@ -78,9 +78,11 @@ _PRENOM = _x(f"{_TIERS}/Prenom/@V")
 _ID_PAIR = _x(f"boolean({_TIERS1}[boolean(IdTiers) != boolean(NatIdTiers)])")
 _NATURES = _x(f"{_TIERS}/NatIdTiers/@V")
 _IDTIERS_OF = {
-    nature: probe(f"{_TIERS1}[NatIdTiers[1]/@V = '{nature}']/IdTiers[1]")
+    nature: _x(f"{_TIERS1}[NatIdTiers[1]/@V = '{nature}']/IdTiers[1]/@V")
     for nature in ("01", "02", "03", "04")
 }
+_IDTIERS_WITHOUT_V = _x(f"boolean({_TIERS1}/IdTiers[1][not(@V)])")
+"""An IdTiers without a value: the exact check reads it as the empty identifier."""
 _NIR = _x(f"boolean({_TIERS1}/NatIdTiers[1][@V = '04'])")
 _CODRES = _x("Piece/LigneDePiece/Tiers/Adresse/CodRes/@V")
 _CODPAYS = _x("Piece/LigneDePiece/Tiers/Adresse/CodPays/@V")
@@ -325,10 +327,13 @@ def idtiers_key(record: Record, facts: FlowFacts) -> Iterator[Finding]:
 
 def _idtiers_candidates(record: Record) -> bool:
     """True when some IdTiers may fail its key (the exact check then runs)."""
-    for nature in set(fetch(record, _NATURES)) & _KINDS.keys():
+    natures = set(fetch(record, _NATURES)) & _KINDS.keys()
+    if natures and fetch(record, _IDTIERS_WITHOUT_V):
+        return True
+    for nature in natures:
         name, _length, valid = _KINDS[nature]
         for ident in fetch(record, _IDTIERS_OF[nature]):
-            if not valid_cached(name, ident.get("V") or "", valid):
+            if not valid_cached(name, ident, valid):
                 return True
     return False
 

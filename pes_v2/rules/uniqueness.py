@@ -13,6 +13,7 @@ from typing import Any
 
 from ..findings import Finding, Scope, Severity
 from ..identifiers import natural_number
+from ..probes import grouped
 from ..records import FlowFacts, Record
 from .registry import rule
 from .totals import bordereau_view, fetch, number_key, values
@@ -23,10 +24,10 @@ _IDPCE = {
 }
 """The IdPce of each piece, as :func:`~.totals.bordereau_view` reads it."""
 _IDLIGNE = {
-    "depense": values("Piece | Piece/LigneDePiece/BlocLignePiece/InfoLignePce/IdLigne/@V"),
-    "recette": values("Piece | Piece/LigneDePiece/BlocLignePiece/InfoLignePiece/IdLigne/@V"),
+    "depense": grouped("Piece", "LigneDePiece/BlocLignePiece/InfoLignePce/IdLigne/@V"),
+    "recette": grouped("Piece", "LigneDePiece/BlocLignePiece/InfoLignePiece/IdLigne/@V"),
 }
-"""Each Piece followed by every IdLigne value below it (a superset of those checked)."""
+"""Every IdLigne value below each Piece (a superset of those checked)."""
 
 
 def _piece_keys(record: Record) -> list[str | None]:
@@ -40,15 +41,13 @@ def _line_duplicates(record: Record) -> bool:
     xpath = _IDLIGNE.get(record.domain or "")
     if xpath is None:
         return False
-    seen: set[str | None] = set()
-    for item in fetch(record, xpath):
-        if not isinstance(item, str):
-            seen = set()
-            continue
-        key = number_key(item)
-        if key in seen:
-            return True
-        seen.add(key)
+    for (idlignes,) in fetch(record, xpath):
+        seen: set[str | None] = set()
+        for value in idlignes:
+            key = number_key(value)
+            if key in seen:
+                return True
+            seen.add(key)
     return False
 
 
