@@ -93,7 +93,7 @@ class Probe:
         return f"Probe({self.path!r})"
 
 
-def probe(expression: str, smart_strings: bool = True) -> Any:
+def probe(expression: str, smart_strings: bool = True) -> Callable[[Any], Any]:
     """``expression`` precompiled: a compiled :class:`Probe` when it lies in the subset and
     the extension is available, else ``etree.XPath`` (without EXSLT regular expressions)."""
     if native_available():
@@ -105,7 +105,8 @@ def probe(expression: str, smart_strings: bool = True) -> Any:
             if kind != "values" or not smart_strings:
                 assert _native is not None
                 return Probe(expression, getattr(_native, kind), plan)
-    return etree.XPath(expression, regexp=False, smart_strings=smart_strings)
+    xpath: Callable[[Any], Any] = etree.XPath(expression, regexp=False, smart_strings=smart_strings)
+    return xpath
 
 
 class GroupProbe(Probe):

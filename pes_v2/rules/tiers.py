@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-
-from lxml import etree
+from typing import Any
 
 from ..findings import Finding, Scope, Severity
 from ..identifiers import finess_valid, nir_valid, siren_valid, siret_valid
@@ -53,7 +52,7 @@ def _lines(record: Record) -> tuple[Line, ...]:
     return tuple(out)
 
 
-def _x(path: str) -> etree.XPath:
+def _x(path: str) -> Callable[[Element], Any]:
     return probe(path, smart_strings=False)
 
 

@@ -8,12 +8,10 @@ refuses (not a number) makes the check stand aside, since the XSD finding alread
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
-
-from lxml import etree
 
 from ..findings import Finding, Scope, Severity
 from ..probes import probe
@@ -82,12 +80,13 @@ class BordereauView:
 _COUNT_PIECES = probe("count(Piece)")
 
 
-def fetch(record: Record, xpath: etree.XPath) -> Any:
-    """``xpath`` evaluated on the record's element, once per record (shared by the rules).
+def fetch(record: Record, xpath: Callable[[Element], Any]) -> Any:
+    """``xpath`` (a probe) evaluated on the record's element, once per record (shared by the
+    rules).
 
     The rules' fast paths ask a few precompiled XPath expressions for values in bulk and
     fall back to the element-by-element code only when a finding is possible."""
-    cache: dict[etree.XPath, Any] | None = record.memo.get("xpath")
+    cache: dict[Callable[[Element], Any], Any] | None = record.memo.get("xpath")
     if cache is None:
         cache = record.memo["xpath"] = {}
     elif xpath in cache:
@@ -96,8 +95,8 @@ def fetch(record: Record, xpath: etree.XPath) -> Any:
     return result
 
 
-def values(path: str) -> etree.XPath:
-    """A precompiled XPath returning plain strings (attribute values)."""
+def values(path: str) -> Callable[[Element], list[str]]:
+    """A precompiled probe returning plain strings (attribute values)."""
     return probe(path, smart_strings=False)
 
 
