@@ -338,3 +338,20 @@ def test_attributes_holding_entity_references(expression: str) -> None:
         b'<!DOCTYPE r [<!ENTITY e "x">]><r><a V="1&e;2"/><a V="&e;"/><a V="y"/></r>', parser
     )
     _same(expression, [tree])
+
+
+def test_a_plan_beyond_the_compiled_limits_is_answered_by_xpath() -> None:
+    """The extension does not trust its plan: more predicates on a step than it holds
+    raises, and the probe asks lxml's XPath instead."""
+    _require_native()
+    tree = etree.fromstring('<r><a V="1"><b/></a><a V="2"/></r>')
+    _kind, plan = probes.translate("a[b]/@V")
+    name, attribute, predicates, descendant = plan[0]
+    crowded = ((name, attribute, predicates * 9, descendant), *plan[1:])
+    assert probes._native is not None
+    with pytest.raises(ValueError):
+        probes._native.values(tree, crowded)
+    expression = "a" + "[b]" * 9 + "/@V"
+    with pytest.raises(probes.Unsupported):
+        probes.translate(expression)
+    assert probes.Probe(expression, probes._native.values, crowded)(tree) == ["1"]
