@@ -300,16 +300,24 @@ node_of(PyObject *element)
     return node;
 }
 
+/* The node of the first of two arguments, the second being a plan (a tuple); NULL with
+ * TypeError set otherwise, `usage` naming the function's arguments. */
+static xmlNode *
+context_of(PyObject *const *args, Py_ssize_t nargs, const char *usage)
+{
+    if (nargs != 2 || !PyTuple_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, usage);
+        return NULL;
+    }
+    return node_of(args[0]);
+}
+
 /* values(element, path) -> list of the attribute values the path reaches, in order. */
 static PyObject *
 values(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)module;
-    if (nargs != 2 || !PyTuple_Check(args[1])) {
-        PyErr_SetString(PyExc_TypeError, "values(element, path)");
-        return NULL;
-    }
-    xmlNode *node = node_of(args[0]);
+    xmlNode *node = context_of(args, nargs, "values(element, path)");
     if (node == NULL) {
         return NULL;
     }
@@ -325,11 +333,7 @@ static PyObject *
 count(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)module;
-    if (nargs != 2 || !PyTuple_Check(args[1])) {
-        PyErr_SetString(PyExc_TypeError, "count(element, path)");
-        return NULL;
-    }
-    xmlNode *node = node_of(args[0]);
+    xmlNode *node = context_of(args, nargs, "count(element, path)");
     if (node == NULL) {
         return NULL;
     }
@@ -345,11 +349,7 @@ static PyObject *
 holds(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)module;
-    if (nargs != 2 || !PyTuple_Check(args[1])) {
-        PyErr_SetString(PyExc_TypeError, "holds(element, predicate)");
-        return NULL;
-    }
-    xmlNode *node = node_of(args[0]);
+    xmlNode *node = context_of(args, nargs, "holds(element, predicate)");
     if (node == NULL) {
         return NULL;
     }
@@ -366,13 +366,13 @@ static PyObject *
 groups(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)module;
-    if (nargs != 2 || !PyTuple_Check(args[1]) || PyTuple_GET_SIZE(args[1]) != 2
-        || !PyTuple_Check(PyTuple_GET_ITEM(args[1], 1))) {
-        PyErr_SetString(PyExc_TypeError, "groups(element, (head, tails))");
+    static const char usage[] = "groups(element, (head, tails))";
+    xmlNode *node = context_of(args, nargs, usage);
+    if (node == NULL) {
         return NULL;
     }
-    xmlNode *node = node_of(args[0]);
-    if (node == NULL) {
+    if (PyTuple_GET_SIZE(args[1]) != 2 || !PyTuple_Check(PyTuple_GET_ITEM(args[1], 1))) {
+        PyErr_SetString(PyExc_TypeError, usage);
         return NULL;
     }
     Grouping grouping = {PyTuple_GET_ITEM(args[1], 1), PyList_New(0)};

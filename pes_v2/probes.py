@@ -214,19 +214,19 @@ class _Parser:
 
     def expression(self) -> tuple[str, Any]:
         """An or-expression, as a typed operand."""
-        left = self.conjunction()
-        while self.at("or"):
-            self.take("or")
-            right = self.conjunction()
-            left = ("boolean", (OR, _as_boolean(left), _as_boolean(right)))
-        return left
+        return self._chain("or", OR, self.conjunction)
 
     def conjunction(self) -> tuple[str, Any]:
-        left = self.equality()
-        while self.at("and"):
-            self.take("and")
-            right = self.equality()
-            left = ("boolean", (AND, _as_boolean(left), _as_boolean(right)))
+        return self._chain("and", AND, self.equality)
+
+    def _chain(
+        self, keyword: str, kind: int, operand: Callable[[], tuple[str, Any]]
+    ) -> tuple[str, Any]:
+        """Operands joined by ``keyword`` (``or``, ``and``), from the left."""
+        left = operand()
+        while self.at(keyword):
+            self.take(keyword)
+            left = ("boolean", (kind, _as_boolean(left), _as_boolean(operand())))
         return left
 
     def equality(self) -> tuple[str, Any]:

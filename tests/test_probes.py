@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -89,16 +90,25 @@ def test_the_rules_hottest_probes_are_compiled() -> None:
         assert "|" in expression or "//" in expression or "@" not in expression.split("/")[-1]
 
 
-def test_rule_probes_agree_with_xpath_on_every_fixture() -> None:
-    """The fixtures hold a flow per mutation: each rule's probe meets the case it is for."""
-    _require_native()
-    contexts = [record for path in sorted(FIXTURES.rglob("*.xml")) for record in _records(path)]
-    assert len(contexts) > 100
+def _records_under(folder: Path) -> list[etree._Element]:
+    return [record for path in sorted(folder.rglob("*.xml")) for record in _records(path)]
+
+
+def _compiled_rule_expressions() -> Iterator[str]:
     for expression in RULE_EXPRESSIONS:
         try:
             probes.translate(expression)
         except probes.Unsupported:
             continue
+        yield expression
+
+
+def test_rule_probes_agree_with_xpath_on_every_fixture() -> None:
+    """The fixtures hold a flow per mutation: each rule's probe meets the case it is for."""
+    _require_native()
+    contexts = _records_under(FIXTURES)
+    assert len(contexts) > 100
+    for expression in _compiled_rule_expressions():
         _same(expression, contexts)
 
 
@@ -120,24 +130,16 @@ def _same_groups(head: str, tails: tuple[str, ...], contexts: list[etree._Elemen
 def test_rule_groups_agree_with_xpath_on_every_fixture() -> None:
     _require_native()
     assert RULE_GROUPS
-    contexts = [record for path in sorted(FIXTURES.rglob("*.xml")) for record in _records(path)]
+    contexts = _records_under(FIXTURES)
     for group in RULE_GROUPS:
         _same_groups(group.head, group.tails, contexts)
 
 
 def test_rule_probes_agree_with_xpath_on_the_corpus(shared_reference: Path) -> None:
     _require_native()
-    contexts = [
-        record
-        for path in sorted((shared_reference / "corpus").rglob("*.xml"))
-        for record in _records(path)
-    ]
+    contexts = _records_under(shared_reference / "corpus")
     assert contexts
-    for expression in RULE_EXPRESSIONS:
-        try:
-            probes.translate(expression)
-        except probes.Unsupported:
-            continue
+    for expression in _compiled_rule_expressions():
         _same(expression, contexts)
     for group in RULE_GROUPS:
         _same_groups(group.head, group.tails, contexts)
