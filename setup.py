@@ -1,7 +1,9 @@
-"""Builds the optional C extension ``pes_v2._probes``; the metadata is in setup.cfg.
+"""Builds the optional C extensions ``pes_v2._probes`` and ``pes_v2._bytescan``; the metadata
+is in setup.cfg.
 
-Without a C compiler the build goes on without it (``optional=True``) and lxml's XPath
-answers every probe (see pes_v2/probes.py)."""
+Without a C compiler the build goes on without them (``optional=True``): lxml's XPath then
+answers every probe (see pes_v2/probes.py) and the bytes methods scan the flow
+(pes_v2/bytescan.py)."""
 
 from setuptools import Extension, setup
 
@@ -22,6 +24,7 @@ setup(
             ["pes_v2/_probes.c"],
             include_dirs=lxml_include(),
             optional=True,
-        )
+        ),
+        Extension("pes_v2._bytescan", ["pes_v2/_bytescan.c"], optional=True),
     ]
 )

@@ -32,6 +32,9 @@ from typing import Any
 
 from lxml import etree
 
+from .bytescan import LESS_THAN, NEWLINE, find
+from .bytescan import count as count_byte
+
 MARKER = "_pes_v2_fragment"
 """Tag of the child that marks an emptied record in the skeleton (not a PES name)."""
 ENCODINGS = ("UTF-8", "ISO-8859-1", "US-ASCII")
@@ -270,7 +273,7 @@ class Splitter:
     def _pass(self, data: bytes, items: list[Item]) -> None:
         """Hand ``data`` on as it is."""
         if data:
-            self._lines += data.count(b"\n")
+            self._lines += count_byte(data, NEWLINE)
             items.append(data)
 
     def _turn_off(self, data: bytes, items: list[Item]) -> None:
@@ -347,7 +350,7 @@ class Splitter:
                 self._pass(fragment_bytes, items)
                 continue
             self._count += 1
-            line, newlines = self._lines, fragment_bytes.count(b"\n")
+            line, newlines = self._lines, count_byte(fragment_bytes, NEWLINE)
             self._lines += newlines
             items.append(
                 Fragment(
@@ -368,8 +371,8 @@ class Splitter:
         if self._size <= 3 * MAX_FRAGMENT_TAGS:
             return False
         if self._tags < 0:  # counted from here on
-            self._tags = sum(part.count(b"<") for part in self._parts or ())
-        self._tags += piece.count(b"<")
+            self._tags = sum(count_byte(part, LESS_THAN) for part in self._parts or ())
+        self._tags += count_byte(piece, LESS_THAN)
         return self._tags > MAX_FRAGMENT_TAGS
 
     def _find_end(self, data: bytes, position: int) -> tuple[int, bytes] | None:
@@ -381,24 +384,24 @@ class Splitter:
             if found is not None and found.start() < len(self._tail):
                 return position + found.end() - len(self._tail), found.group(0)
         close, end_tag = self._kind.close, self._kind.end_tag
-        at = data.find(close, position)
+        at = find(data, close, position)
         while at >= 0:
             found = end_tag.match(data, at)
             if found is not None:
                 return found.end(), found.group(0)
-            at = data.find(close, at + 1)
+            at = find(data, close, at + 1)
         return None
 
 
 def _open_at(data: bytes, position: int, kind: _Kind) -> int:
     """Where the first start tag of ``kind`` begins in ``data`` from ``position``; -1 when
     there is none (or its name may go on past the end of ``data``)."""
-    at = data.find(kind.open, position)
+    at = find(data, kind.open, position)
     while at >= 0:
         following = data[at + len(kind.open) : at + len(kind.open) + 1]
         if following and following in _AFTER_NAME:
             return at
-        at = data.find(kind.open, at + 1)
+        at = find(data, kind.open, at + 1)
     return -1
 
 

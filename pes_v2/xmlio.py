@@ -27,6 +27,8 @@ from typing import Any, BinaryIO, NamedTuple, Protocol, TypeAlias, Union
 
 from lxml import etree
 
+from .bytescan import LESS_THAN, NEWLINE, find
+from .bytescan import count as count_byte
 from .errors import InputError
 from .findings import Finding
 from .fragments import (
@@ -330,14 +332,14 @@ def scan_tag(
                 return TagScan(True, newlines)
             at = seam.find(name, at + 1)
         # Occurrences in the new bytes.
-        at = buffer.find(name, 0, count)
+        at = find(buffer, name, 0, count)
         while at >= 0:
             before = buffer[at - 1] if at else (carry[-1] if carry else None)
             if before is not None and before in b"<:":
                 return TagScan(True, newlines)
-            at = buffer.find(name, at + 1, count)
+            at = find(buffer, name, at + 1, count)
         if lines_enough is None or newlines < lines_enough:
-            newlines += buffer.count(b"\n", 0, count)
+            newlines += count_byte(buffer, NEWLINE, 0, count)
         carry = (carry + bytes(buffer[max(0, count - len(name)) : count]))[-len(name) :]
 
 
@@ -670,7 +672,7 @@ def _locate_schema_errors(
             if past or len(located) >= limit:
                 # Nothing left to locate: do not read (and build) the rest of the file.
                 return located
-            first, lines = lines, lines + chunk.count(b"\n")
+            first, lines = lines, lines + count_byte(chunk, NEWLINE)
             flagged = index in windows
             if flagged:
                 window_lines.append((first, lines))
@@ -1005,9 +1007,9 @@ class Reader:
         records = 0
         for index, (chunk, items) in enumerate(fed_chunks()):
             first_line = lines
-            lines += chunk.count(b"\n")
+            lines += count_byte(chunk, NEWLINE)
             over = guard.feed(chunk, lang)
-            tags += chunk.count(b"<")
+            tags += count_byte(chunk, LESS_THAN)
             if over is None and tags > limits.max_record_tags:
                 over = (
                     f"plus de {limits.max_record_tags} balises sans fin d'enregistrement"

@@ -1,0 +1,6 @@
+"""Counting a byte and finding a string in bytes (see pes_v2.bytescan and _bytescan.c)."""
+
+from typing import Any
+
+def count(data: Any, byte: int, start: int = ..., end: int = ..., /) -> int: ...
+def find(data: Any, needle: Any, start: int = ..., end: int = ..., /) -> int: ...
