@@ -16,6 +16,7 @@ from .findings import Finding, FlowSummary, Report, Severity
 from .flowfacts import BordereauFacts, PjFacts
 from .limits import DEFAULT_LIMITS, Limits
 from .prediction import Predictor
+from .probes import probe
 from .records import FlowFacts, Record, relative_xpath, value_of
 from .rules import structure as S
 from .rules.registry import Rule, checks_on
@@ -360,7 +361,7 @@ def _split_tag(tag: str) -> tuple[str | None, str]:
     return None, tag
 
 
-_count_lines = XPath("count(Piece/LigneDePiece)", smart_strings=False)
+_count_lines = probe("count(Piece/LigneDePiece)")
 
 
 class Validation:
