@@ -6,10 +6,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 import pes_v2
-from pes_v2.rules.totals import amount
+from pes_v2.rules.totals import _plain_amounts, _total, amount
 from pes_v2.testing import FlowSpec, build_flow
 
 BASE = build_flow(FlowSpec(seed=5, depense=2, recette=1, pieces=2, lines=2))
@@ -153,3 +155,31 @@ def test_amounts_too_large_to_add_are_left_to_the_xsd() -> None:
     report = pes_v2.validate(data, schemas="embedded")
     assert not [f for f in report.findings if f.rule.startswith("PES-TOT-")]
     assert any(f.rule == "PES-XSD-001" and "MtHT" in (f.xpath or "") for f in report.findings)
+
+
+_AMOUNT_TEXT = st.one_of(
+    st.from_regex(r"[+-]?[0-9]{1,30}(\.[0-9]{0,30})?", fullmatch=True),
+    st.sampled_from([" 12.50", "1 2", "1,2", "3,", ".5", "5.", "1e3", "1_0", "", "-0", "９"]),
+    st.text(alphabet="0123456789.+-, eE", max_size=12),
+)
+
+
+def _sum_one_by_one(raws: list[str]) -> Decimal | None:
+    total = Decimal(0)
+    for raw in raws:
+        value = amount(raw)
+        if value is None:
+            return None
+        total += value
+    return total
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_AMOUNT_TEXT, max_size=8))
+def test_amounts_added_at_once_give_what_adding_them_one_by_one_gives(raws: list[str]) -> None:
+    total = _total(raws)
+    expected = _sum_one_by_one(raws)
+    assert total == expected and str(total) == str(expected)
+    plain = _plain_amounts(raws)
+    if plain is not None:  # read at once only when each is read as it is written
+        assert plain == [amount(raw) for raw in raws]
