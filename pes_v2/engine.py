@@ -60,6 +60,15 @@ _WITH_ID = XPath(
 its ds:Signature.  An ``Id`` anywhere else is already an XSD error (attribute not allowed)."""
 
 
+def _with_id(record: Element) -> list[Element]:
+    """:data:`_WITH_ID` of ``record``; without a ds:Signature child, read without XPath (lxml
+    lets other threads run during an XPath call, which the reader then waits to get back)."""
+    if record.find(DS) is None:
+        return [record] if record.get("Id") is not None else []
+    found: list[Element] = _WITH_ID(record)
+    return found
+
+
 @dataclass
 class Options:
     """How one validation runs (resolved from the public API's keyword arguments)."""
@@ -161,7 +170,7 @@ class _FlowHandler:
     def end(self, element: Element, depth: int, line_offset: int = 0) -> bool:
         self.line_offset = line_offset
         if self.check_ids and depth > 1:
-            self._check_ids(_WITH_ID(element) if depth == 3 else (element,), element)
+            self._check_ids(_with_id(element) if depth == 3 else (element,), element)
         if depth == 1:
             self._end_flow(element)
         else:
