@@ -2,9 +2,10 @@
  *
  * The reader scans every byte of a large flow several times (newlines, tags, the records'
  * tags, a signature's name); CPython counts a single byte one at a time (≈ 2 GB/s here)
- * and finds a string at ≈ 2.3 GB/s. The loop below is one the compiler vectorises, and
- * glibc's memmem finds a short string twice as fast. pes_v2/bytescan.py falls back on the
- * bytes methods when this module was not built; the tests hold both to the same results.
+ * and finds a string at ≈ 2.3 GB/s. count_in below reads eight bytes at a time (4-5 times
+ * faster), and glibc's memmem finds a short string twice as fast. pes_v2/bytescan.py falls
+ * back on the bytes methods when this module was not built (memmem is a GNU extension);
+ * the tests hold both to the same results.
  *
  * Both functions take any object with the buffer protocol and optional start and end,
  * clipped as slices are (negative ones count from the end). Past RELEASE_GIL bytes they let
