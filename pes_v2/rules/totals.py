@@ -200,22 +200,12 @@ def _sums(record: Record) -> _Sums:
 
 def _compute_sums(record: Record) -> _Sums:
     info = "InfoLignePce" if record.domain == "depense" else "InfoLignePiece"
-    ht: Decimal | None = None  # stays None when a line has no readable MtHT
     raw_ht = fetch(record, _AMOUNTS[info, "MtHT"])
-    if len(raw_ht) == fetch(record, _LINES):
-        ht = _total(raw_ht)
-    raw_tva = fetch(record, _AMOUNTS[info, "MtTVA"])
-    plain = _plain_amounts(raw_tva)
-    if plain is not None:
-        return _Sums(ht, sum(plain, ZERO), sum(1 for line_tva in plain if line_tva > 0))
-    tva: Decimal | None = ZERO
-    tva_lines = 0
-    for raw in raw_tva:
-        line_tva = amount(raw)
-        tva = None if tva is None or line_tva is None else tva + line_tva
-        if line_tva is not None and line_tva > 0:
-            tva_lines += 1
-    return _Sums(ht, tva, tva_lines)
+    # Σ MtHT stays None when a line has no MtHT, or an unreadable one.
+    ht = _sum(_amounts(raw_ht)) if len(raw_ht) == fetch(record, _LINES) else None
+    tva_amounts = _amounts(fetch(record, _AMOUNTS[info, "MtTVA"]))
+    tva_lines = sum(1 for line_tva in tva_amounts if line_tva is not None and line_tva > 0)
+    return _Sums(ht, _sum(tva_amounts), tva_lines)
 
 
 _PLAIN_CHARACTERS = re.compile(r"[0-9.,+-]*")
@@ -223,37 +213,31 @@ _PLAIN_LENGTH = 28
 """A decimal of at most this many characters is below 10**28 (see :func:`amount`)."""
 
 
-def _plain_amounts(raws: list[str]) -> list[Decimal] | None:
-    """The amounts ``raws`` as :func:`amount` reads them, when each is written plainly
+def _amounts(raws: list[str]) -> list[Decimal | None]:
+    """What :func:`amount` reads of each of ``raws``: at once, when each is written plainly
     (ASCII digits, sign and point only, at most :data:`_PLAIN_LENGTH` characters: amount
-    then reads it as Decimal does), checked for all of them at once; None otherwise (then
-    each is read by :func:`amount`)."""
+    then reads it as Decimal does), checked for all of them by one match; else one by one."""
     joined = ",".join(raws)  # the commas are the joins only when there are len - 1 of them
     if (
-        not raws
-        or joined.count(",") != len(raws) - 1
-        or not _PLAIN_CHARACTERS.fullmatch(joined)
-        or max(map(len, raws)) > _PLAIN_LENGTH
+        raws
+        and joined.count(",") == len(raws) - 1
+        and _PLAIN_CHARACTERS.fullmatch(joined)
+        and max(map(len, raws)) <= _PLAIN_LENGTH
     ):
-        return None
-    try:
-        return list(map(Decimal, raws))
-    except InvalidOperation:  # e.g. "1.2.3", "+-1", "": amount says None
-        return None
+        try:
+            return list(map(Decimal, raws))
+        except InvalidOperation:  # e.g. "1.2.3", "+-1", "": amount says None
+            pass
+    return [amount(raw) for raw in raws]
 
 
-def _total(raws: list[str]) -> Decimal | None:
-    """The sum of the amounts ``raws`` in order (as ``+=`` adds them), or None when one of
-    them is unreadable."""
-    plain = _plain_amounts(raws)
-    if plain is not None:
-        return sum(plain, ZERO)
+def _sum(amounts: list[Decimal | None]) -> Decimal | None:
+    """The amounts added in order (as ``+=`` adds them), or None when one is unreadable."""
     total = ZERO
-    for raw in raws:
-        line_ht = amount(raw)
-        if line_ht is None:
+    for line_amount in amounts:
+        if line_amount is None:
             return None
-        total += line_ht
+        total += line_amount
     return total
 
 
