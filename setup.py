@@ -23,6 +23,7 @@ setup(
             "pes_v2._probes",
             ["pes_v2/_probes.c"],
             include_dirs=lxml_include(),
+            depends=["pes_v2/_identifiers.h"],
             optional=True,
         ),
         Extension("pes_v2._bytescan", ["pes_v2/_bytescan.c"], optional=True),

@@ -26,6 +26,8 @@
 #include <string.h>
 #include <libxml/tree.h>
 
+#include "_identifiers.h"
+
 /* lxml's element proxy: its public C API's LxmlElement (lxml/etree.h), whose layout the
  * module checks when it is imported. */
 typedef struct {
@@ -383,6 +385,206 @@ groups(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return grouping.found;
 }
 
+typedef struct {
+    int kind;
+    Py_ssize_t checked;
+} Checking;
+
+/* Checks one value the path reaches; stops the walk (1) at the first that fails or is not
+ * plain text (a value split by an entity reference: the Python path reads those). */
+static int
+check_value(xmlNode *attribute, void *state)
+{
+    Checking *checking = state;
+    PyObject *joined;
+    const char *text = attribute_text(attribute, &joined);
+    if (text == NULL) {
+        PyErr_Clear();
+        return 1;
+    }
+    int ok = joined == NULL && value_ok(checking->kind, text, strlen(text));
+    Py_XDECREF(joined);
+    if (!ok) {
+        return 1;
+    }
+    checking->checked += 1;
+    return 0;
+}
+
+/* The first value a tail reaches below a node ("" when none), as plain text. */
+typedef struct {
+    const char *text;
+    int plain;
+} FirstValue;
+
+static int
+first_value(xmlNode *attribute, void *state)
+{
+    FirstValue *first = state;
+    PyObject *joined;
+    first->text = attribute_text(attribute, &joined);
+    if (first->text == NULL || joined != NULL) {
+        PyErr_Clear();
+        Py_XDECREF(joined);
+        first->plain = 0;
+    }
+    return 1;
+}
+
+#define MAX_TAILS 8
+
+typedef struct {
+    int kind;
+    PyObject *tails;
+    Py_ssize_t checked;
+} GroupChecking;
+
+static int
+check_group(xmlNode *node, void *state)
+{
+    GroupChecking *checking = state;
+    Py_ssize_t count = PyTuple_GET_SIZE(checking->tails);
+    const char *texts[MAX_TAILS];
+    size_t lengths[MAX_TAILS];
+    if (count > MAX_TAILS) {
+        return 1;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        FirstValue first = {"", 1};
+        if (walk(node, PyTuple_GET_ITEM(checking->tails, i), 0, first_value, &first) < 0) {
+            return -1;
+        }
+        if (!first.plain) {
+            return 1;
+        }
+        texts[i] = first.text;
+        lengths[i] = strlen(first.text);
+    }
+    if (!values_ok(checking->kind, texts, lengths, (size_t)count)) {
+        return 1;
+    }
+    checking->checked += 1;
+    return 0;
+}
+
+static int
+kind_of(PyObject *object)
+{
+    long kind = PyLong_Check(object) ? PyLong_AsLong(object) : -1;
+    if (kind < 0 || kind >= CHECK_KINDS) {
+        PyErr_SetString(PyExc_ValueError, "unknown check kind");
+        return -1;
+    }
+    return (int)kind;
+}
+
+/* valid(element, path, kind) -> how many values the path reaches when each one passes the
+ * check of `kind`, else None (one fails, or is not plain ASCII text). */
+static PyObject *
+valid(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    static const char usage[] = "valid(element, path, kind)";
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, usage);
+        return NULL;
+    }
+    xmlNode *node = context_of(args, 2, usage);
+    if (node == NULL) {
+        return NULL;
+    }
+    Checking checking = {kind_of(args[2]), 0};
+    if (checking.kind < 0 || checking.kind == CHECK_RIB) {
+        return checking.kind < 0 ? NULL : Py_NewRef(Py_None);
+    }
+    int outcome = walk(node, args[1], 0, check_value, &checking);
+    if (outcome < 0) {
+        return NULL;
+    }
+    return outcome ? Py_NewRef(Py_None) : PyLong_FromSsize_t(checking.checked);
+}
+
+/* valid_groups(element, (head, tails), kind) -> how many nodes the head reaches when, for
+ * each, the first value of every tail ("" when none) passes the check of `kind` together,
+ * else None. */
+static PyObject *
+valid_groups(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    static const char usage[] = "valid_groups(element, (head, tails), kind)";
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, usage);
+        return NULL;
+    }
+    xmlNode *node = context_of(args, 2, usage);
+    if (node == NULL) {
+        return NULL;
+    }
+    if (PyTuple_GET_SIZE(args[1]) != 2 || !PyTuple_Check(PyTuple_GET_ITEM(args[1], 1))) {
+        PyErr_SetString(PyExc_TypeError, usage);
+        return NULL;
+    }
+    GroupChecking checking = {kind_of(args[2]), PyTuple_GET_ITEM(args[1], 1), 0};
+    if (checking.kind < 0) {
+        return NULL;
+    }
+    int outcome = walk(node, PyTuple_GET_ITEM(args[1], 0), 0, check_group, &checking);
+    if (outcome < 0) {
+        return NULL;
+    }
+    return outcome ? Py_NewRef(Py_None) : PyLong_FromSsize_t(checking.checked);
+}
+
+/* check(kind, values) -> whether the values (a tuple of str: one, four for a RIB) pass the
+ * check of `kind` as the compiled walks apply it. */
+static PyObject *
+check(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 2 || !PyTuple_Check(args[1]) || PyTuple_GET_SIZE(args[1]) > MAX_TAILS) {
+        PyErr_SetString(PyExc_TypeError, "check(kind, values)");
+        return NULL;
+    }
+    int kind = kind_of(args[0]);
+    if (kind < 0) {
+        return NULL;
+    }
+    Py_ssize_t count = PyTuple_GET_SIZE(args[1]);
+    const char *texts[MAX_TAILS];
+    size_t lengths[MAX_TAILS];
+    for (Py_ssize_t i = 0; i < count; i++) {
+        Py_ssize_t length;
+        PyObject *item = PyTuple_GET_ITEM(args[1], i);
+        texts[i] = PyUnicode_Check(item) ? PyUnicode_AsUTF8AndSize(item, &length) : NULL;
+        if (texts[i] == NULL) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetString(PyExc_TypeError, "check(kind, values): values are str");
+            }
+            return NULL;
+        }
+        if ((size_t)length != strlen(texts[i])) { /* a NUL inside: no XML value holds one */
+            Py_RETURN_FALSE;
+        }
+        lengths[i] = (size_t)length;
+    }
+    return PyBool_FromLong(values_ok(kind, texts, lengths, (size_t)count));
+}
+
+/* set_iban_lengths(table) -> None: the full IBAN length of each country, a byte per pair
+ * of upper-case letters (26 × 26, "AA" first; 0 when the country is not listed). */
+static PyObject *
+set_iban_lengths(PyObject *module, PyObject *table)
+{
+    (void)module;
+    if (!PyBytes_Check(table) || PyBytes_GET_SIZE(table) != (Py_ssize_t)sizeof iban_lengths) {
+        PyErr_SetString(PyExc_ValueError, "set_iban_lengths(table): 676 bytes");
+        return NULL;
+    }
+    memcpy(iban_lengths, PyBytes_AS_STRING(table), sizeof iban_lengths);
+    iban_lengths_set = 1;
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"values", (PyCFunction)(void (*)(void))values, METH_FASTCALL,
      "values(element, path): the attribute values the path reaches, in document order."},
@@ -392,6 +594,16 @@ static PyMethodDef methods[] = {
      "holds(element, predicate): whether the element satisfies the predicate."},
     {"groups", (PyCFunction)(void (*)(void))groups, METH_FASTCALL,
      "groups(element, (head, tails)): per node the head reaches, the values of each tail."},
+    {"valid", (PyCFunction)(void (*)(void))valid, METH_FASTCALL,
+     "valid(element, path, kind): how many values the path reaches when all pass the check, "
+     "else None."},
+    {"valid_groups", (PyCFunction)(void (*)(void))valid_groups, METH_FASTCALL,
+     "valid_groups(element, (head, tails), kind): how many nodes the head reaches when the "
+     "first values of the tails pass the check for each, else None."},
+    {"check", (PyCFunction)(void (*)(void))check, METH_FASTCALL,
+     "check(kind, values): whether the values pass the check of kind."},
+    {"set_iban_lengths", set_iban_lengths, METH_O,
+     "set_iban_lengths(table): the IBAN length of each country (676 bytes)."},
     {NULL, NULL, 0, NULL},
 };
 

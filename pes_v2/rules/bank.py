@@ -9,6 +9,7 @@ from ..findings import Finding, Scope, Severity
 from ..identifiers import IBAN_LENGTHS, bic_valid, iban_valid, rib_key, rib_valid
 from ..probes import grouped, probe
 from ..records import FlowFacts, Record, value_of, xsd_boolean
+from ..value_checks import BIC, IBAN, IBAN_UPPER, RIB, every_group_valid, every_valid
 from ..xmlio import Element
 from .registry import get, rule
 from .tiers import Line, lines_of, valid_cached
@@ -31,6 +32,11 @@ _BIC_COUNT = probe(f"count({_CPTE}/BIC)")
 _RIB_PARTS = ("CodeEtab", "CodeGuic", "IdCpte", "CleRib")
 _RIBS = grouped(f"{_CPTE}[CleRib]", *(f"{name}[1]/@V" for name in _RIB_PARTS))
 """The four parts of every account with a RIB key, as the exact check reads them."""
+_IBANS_VALID = every_valid(f"{_CPTE}/IBAN/@V", IBAN)
+_IBANS_UPPER = every_valid(f"{_CPTE}/IBAN/@V", IBAN_UPPER)
+_BICS_VALID = every_valid(f"{_CPTE}/BIC/@V", BIC)
+_RIBS_VALID = every_group_valid(f"{_CPTE}[CleRib]", tuple(f"{n}[1]/@V" for n in _RIB_PARTS), RIB)
+"""The same checks in the compiled walk, for the fast paths (None: read the values)."""
 _INTL_APART = probe(f"boolean({_CPTE}[boolean(IdPayInt) != boolean(IdBancInt)])")
 _LINE_ACCOUNT = "Piece/LigneDePiece[BlocLignePiece/InfoLignePce/ModRegl[{}]]"
 _NEEDS_MISSING = probe(
@@ -82,7 +88,7 @@ def _accounts(record: Record) -> Iterator[tuple[Line, Element]]:
 )
 def iban_checksum(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """IBAN has the length of its country and a mod-97 checksum of 1 (case ignored here)."""
-    if all(_iban_ok(value) for value in _ibans(record)):
+    if _IBANS_VALID(record.element) is not None or all(_iban_ok(v) for v in _ibans(record)):
         return
     for line, cpte in _accounts(record):
         el = cpte.find("IBAN")
@@ -123,6 +129,9 @@ def iban_checksum(record: Record, facts: FlowFacts) -> Iterator[Finding]:
 )
 def bic_shape(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """BIC is 8 or 11 upper-case characters in the ISO 9362 shape."""
+    valid = _BICS_VALID(record.element)
+    if valid is not None and valid == fetch(record, _BIC_COUNT):
+        return
     bics = fetch(record, _BIC)
     if len(bics) == fetch(record, _BIC_COUNT) and all(
         valid_cached("BIC", value, bic_valid) for value in set(bics)
@@ -152,7 +161,9 @@ def bic_shape(record: Record, facts: FlowFacts) -> Iterator[Finding]:
 )
 def iban_upper(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """IBAN letters are all upper case (the XSD pattern allows lower case in the BBAN)."""
-    if all(value == value.upper() for value in _ibans(record)):
+    if _IBANS_UPPER(record.element) is not None or all(
+        value == value.upper() for value in _ibans(record)
+    ):
         return
     for line, cpte in _accounts(record):
         el = cpte.find("IBAN")
@@ -179,7 +190,9 @@ def iban_upper(record: Record, facts: FlowFacts) -> Iterator[Finding]:
 )
 def rib_key_valid(record: Record, facts: FlowFacts) -> Iterator[Finding]:
     """CodeEtab, CodeGuic, IdCpte and CleRib are all filled and the RIB key is right."""
-    if not any(_rib_wrong(parts) for parts in fetch(record, _RIBS)):
+    if _RIBS_VALID(record.element) is not None or not any(
+        _rib_wrong(parts) for parts in fetch(record, _RIBS)
+    ):
         return
     for line, cpte in _accounts(record):
         cle = cpte.find("CleRib")

@@ -10,6 +10,7 @@ from ..findings import Finding, Scope, Severity
 from ..identifiers import finess_valid, nir_valid, siren_valid, siret_valid
 from ..probes import probe
 from ..records import FlowFacts, Record, value_of, xsd_boolean
+from ..value_checks import FINESS, NIR, SIREN, SIRET, every_valid
 from ..xmlio import Element
 from .header import HOSPITAL_NOMENCLATURES, nomenclature
 from .registry import get, rule
@@ -80,6 +81,11 @@ _IDTIERS_OF = {
     nature: _x(f"{_TIERS1}[NatIdTiers[1]/@V = '{nature}']/IdTiers[1]/@V")
     for nature in ("01", "02", "03", "04")
 }
+_IDTIERS_VALID = {
+    nature: every_valid(f"{_TIERS1}[NatIdTiers[1]/@V = '{nature}']/IdTiers[1]/@V", kind)
+    for nature, kind in (("01", SIRET), ("02", SIREN), ("03", FINESS), ("04", NIR))
+}
+"""The same identifiers checked in the compiled walk (None: read them in Python)."""
 _IDTIERS_WITHOUT_V = _x(f"boolean({_TIERS1}/IdTiers[1][not(@V)])")
 """An IdTiers without a value: the exact check reads it as the empty identifier."""
 _NIR = _x(f"boolean({_TIERS1}/NatIdTiers[1][@V = '04'])")
@@ -330,6 +336,8 @@ def _idtiers_candidates(record: Record) -> bool:
     if natures and fetch(record, _IDTIERS_WITHOUT_V):
         return True
     for nature in natures:
+        if _IDTIERS_VALID[nature](record.element) is not None:
+            continue
         name, _length, valid = _KINDS[nature]
         for ident in fetch(record, _IDTIERS_OF[nature]):
             if not valid_cached(name, ident, valid):
