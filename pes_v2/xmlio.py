@@ -953,7 +953,9 @@ class Reader:
             kept = []
         elif native is not None:
             # libxml2 validates in a thread of its own; the parser below builds records only.
-            validation = self._validation = StreamValidation(native, limits.max_schema_errors)
+            validation = self._validation = StreamValidation(
+                native, limits.max_schema_errors, handle.size
+            )
         top: Element | None = None
         probed: set[Element] | None = set() if kept is not None else None
         """In a kept tree, the elements probed for depth already: a container's probe skips

@@ -36,6 +36,10 @@ _SAX_HANDLER_BYTES = 64 * ctypes.sizeof(ctypes.c_void_p)
 """Room for an ``xmlSAXHandler`` (32 pointer-sized fields today), all callbacks NULL."""
 _BATCH_BYTES = 1 << 20
 """Bytes handed to libxml2 per call (the thread needs the GIL between two calls)."""
+_FIRST_BATCH_BYTES = 1 << 16
+"""A flow known to span several batches starts its thread at its first chunk, the batches then
+doubling up to :data:`_BATCH_BYTES`: the validator, the thread a large flow's wall waits for,
+then starts before the reader has handled a megabyte (≈ 0.1 s earlier at 100 MB)."""
 _QUEUE_BATCHES = 4
 """Batches waiting for the validator at most."""
 _Batch = tuple[range, bytearray, int]
@@ -177,9 +181,14 @@ class StreamValidation:
     two calls, and asks for it far less often than the reader's chunks come.
     """
 
-    def __init__(self, schema: NativeSchema, limit: int) -> None:
+    def __init__(self, schema: NativeSchema, limit: int, size: int | None = None) -> None:
+        """``size``: the flow's size in bytes, when known."""
         self._schema = schema
         self._limit = limit
+        self._next_batch = (
+            _FIRST_BATCH_BYTES if size is not None and size >= 2 * _BATCH_BYTES else _BATCH_BYTES
+        )
+        """Bytes that make the next batch."""
         self._queue: queue.SimpleQueue[_Batch | None] = queue.SimpleQueue()
         self._free: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
         """Batch buffers the validator is done with: the reader fills them again."""
@@ -208,7 +217,8 @@ class StreamValidation:
         self._first_lines.append(first_line)
         self._batch.append(chunk)
         self._batch_bytes += len(chunk)
-        if self._batch_bytes >= _BATCH_BYTES:
+        if self._batch_bytes >= self._next_batch:
+            self._next_batch = min(2 * self._next_batch, _BATCH_BYTES)
             if self._thread is None:
                 # A flow of more than one batch: validate beside the read from now on.
                 self._thread = threading.Thread(

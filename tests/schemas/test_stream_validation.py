@@ -189,3 +189,38 @@ def test_chunks_larger_than_a_batch_are_validated_whole() -> None:
     report = pes_v2.validate(data, schemas="embedded")
     (expected,) = [f for f in report.findings if f.rule.startswith("PES-XSD")]
     assert validation.count == 1 and error.line == expected.line is not None
+
+
+def test_a_large_flow_starts_its_thread_at_the_first_chunk() -> None:
+    """Told the flow spans several batches, the validator starts with the first chunk, the
+    batches then doubling up to a megabyte; same outcome as batches of a megabyte."""
+    flow = build_flow(FlowSpec(seed=6, depense=1, recette=1, pieces=5, target_bytes=3_000_000))
+    data = mutate(flow, "xsd.bad_date", seed=3).data
+    step = 1 << 16
+    outcomes = []
+    for size in (len(data), None):
+        validation = xsd_stream.StreamValidation(_embedded_stream_schema(), 10, size)
+        sizes: list[int] = []
+        take = validation._take
+
+        def spy(buffer: bytearray, take: Any = take, sizes: list[int] = sizes) -> Any:
+            batch = take(buffer)
+            sizes.append(batch[2])
+            return batch
+
+        validation._take = spy  # type: ignore[method-assign]
+        lines = 1
+        for offset in range(0, len(data), step):
+            chunk = data[offset : offset + step]
+            validation.feed(chunk, lines)
+            lines += chunk.count(b"\n")
+            if offset == 0:
+                assert (validation._thread is not None) is (size is not None)
+        validation.finish()
+        outcomes.append([(e.message, e.line) for e in validation.errors])
+        if size is None:
+            assert sizes[0] >= xsd_stream._BATCH_BYTES
+        else:
+            expected = [xsd_stream._FIRST_BATCH_BYTES << n for n in range(5)]
+            assert sizes[:5] == [min(s, xsd_stream._BATCH_BYTES) for s in expected]
+    assert outcomes[0] == outcomes[1] and len(outcomes[0]) == 1
