@@ -316,4 +316,53 @@ values_ok(int kind, const char *const texts[], const size_t lengths[], size_t co
     return count == 1 && value_ok(kind, texts[0], lengths[0]);
 }
 
+/* A plain decimal as Decimal reads it: an optional sign, ASCII digits (at most 12 once
+ * leading zeros are dropped), optionally a point and at most 6 digits; anything else (a
+ * space, an exponent, a comma, a leading point…) is left to Python. Sets the value times
+ * 10^6 and the number of digits written after the point. */
+#define DECIMAL_SCALE 6
+static const long long POWERS_OF_TEN[DECIMAL_SCALE + 1] = {1,     10,     100,    1000,
+                                                           10000, 100000, 1000000};
+
+static int
+plain_decimal(const char *text, long long *scaled, int *fraction_digits)
+{
+    size_t i = 0;
+    int negative = text[0] == '-';
+    if (text[0] == '+' || text[0] == '-') {
+        i++;
+    }
+    long long whole = 0;
+    int digits = 0, significant = 0;
+    for (; is_digit(text[i]); i++, digits++) {
+        if (significant || text[i] != '0') {
+            if (++significant > 12) {
+                return 0;
+            }
+        }
+        whole = whole * 10 + (text[i] - '0');
+    }
+    if (digits == 0) {
+        return 0;
+    }
+    long long fraction = 0;
+    int written = 0;
+    if (text[i] == '.') {
+        for (i++; is_digit(text[i]); i++, written++) {
+            if (written == DECIMAL_SCALE) {
+                return 0;
+            }
+            fraction = fraction * 10 + (text[i] - '0');
+        }
+    }
+    if (text[i] != '\0') {
+        return 0;
+    }
+    long long value = whole * POWERS_OF_TEN[DECIMAL_SCALE]
+                      + fraction * POWERS_OF_TEN[DECIMAL_SCALE - written];
+    *scaled = negative ? -value : value;
+    *fraction_digits = written;
+    return 1;
+}
+
 #endif

@@ -23,6 +23,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <limits.h>
 #include <string.h>
 #include <libxml/tree.h>
 
@@ -535,6 +536,62 @@ valid_groups(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return outcome ? Py_NewRef(Py_None) : PyLong_FromSsize_t(checking.checked);
 }
 
+typedef struct {
+    long long total; /* times 10^DECIMAL_SCALE */
+    int exponent;    /* most digits written after a point */
+    Py_ssize_t count;
+    Py_ssize_t positive;
+} Summing;
+
+static int
+add_decimal(xmlNode *attribute, void *state)
+{
+    Summing *summing = state;
+    PyObject *joined;
+    const char *text = attribute_text(attribute, &joined);
+    if (text == NULL) {
+        PyErr_Clear();
+        return 1;
+    }
+    long long value;
+    int written;
+    int plain = joined == NULL && plain_decimal(text, &value, &written);
+    Py_XDECREF(joined);
+    if (!plain || (value > 0 && summing->total > LLONG_MAX - value)
+        || (value < 0 && summing->total < LLONG_MIN - value)) {
+        return 1;
+    }
+    summing->total += value;
+    summing->exponent = written > summing->exponent ? written : summing->exponent;
+    summing->count += 1;
+    summing->positive += value > 0;
+    return 0;
+}
+
+/* sum_decimals(element, path) -> (count, total, digits, positive) when every value the path
+ * reaches is a plain decimal (see plain_decimal): the sum is total / 10**digits exactly,
+ * digits being the most written after a point (the exponent Decimal's sum has), and
+ * positive how many values are above zero; else None. */
+static PyObject *
+sum_decimals(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    xmlNode *node = context_of(args, nargs, "sum_decimals(element, path)");
+    if (node == NULL) {
+        return NULL;
+    }
+    Summing summing = {0, 0, 0, 0};
+    int outcome = walk(node, args[1], 0, add_decimal, &summing);
+    if (outcome < 0) {
+        return NULL;
+    }
+    if (outcome) {
+        Py_RETURN_NONE;
+    }
+    long long total = summing.total / POWERS_OF_TEN[DECIMAL_SCALE - summing.exponent];
+    return Py_BuildValue("(nLin)", summing.count, total, summing.exponent, summing.positive);
+}
+
 /* check(kind, values) -> whether the values (a tuple of str: one, four for a RIB) pass the
  * check of `kind` as the compiled walks apply it. */
 static PyObject *
@@ -600,6 +657,9 @@ static PyMethodDef methods[] = {
     {"valid_groups", (PyCFunction)(void (*)(void))valid_groups, METH_FASTCALL,
      "valid_groups(element, (head, tails), kind): how many nodes the head reaches when the "
      "first values of the tails pass the check for each, else None."},
+    {"sum_decimals", (PyCFunction)(void (*)(void))sum_decimals, METH_FASTCALL,
+     "sum_decimals(element, path): (count, total, digits, positive) of plain decimals, else "
+     "None."},
     {"check", (PyCFunction)(void (*)(void))check, METH_FASTCALL,
      "check(kind, values): whether the values pass the check of kind."},
     {"set_iban_lengths", set_iban_lengths, METH_O,

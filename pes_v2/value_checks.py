@@ -11,12 +11,14 @@ paths: called with an element, a check returns how many values it found when eac
 passes, and None otherwise — when one fails, is not plain ASCII (``str.upper()`` and
 ``len()`` then differ from byte-wise ones), or when the extension is missing or turned off
 (``PES_V2_NATIVE_PROBES=0``). None only means "read the values in Python": the rule's
-Python path then decides, and finds what is wrong.
+Python path then decides, and finds what is wrong. :func:`plain_decimal_sum` adds amounts
+in the same walk, when each is written plainly.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from .identifiers import IBAN_LENGTHS
@@ -74,6 +76,36 @@ def every_group_valid(head: str, tails: tuple[str, ...], kind: int) -> Check:
     except Unsupported:
         return _never
     return _Compiled(_native.valid_groups, plan, kind)
+
+
+DecimalSum = tuple[int, Decimal, int]
+"""How many values, their sum, how many are above zero."""
+
+
+def plain_decimal_sum(path: str) -> Callable[[Any], DecimalSum | None]:
+    """The sum of the values ``path`` reaches when each is a plain decimal — an optional sign,
+    at most 12 significant digits, optionally a point and at most 6 digits — exactly as
+    adding their ``Decimal`` from zero gives it (value and exponent); else None: the caller
+    then reads them in Python."""
+    if _native is None:
+        return _never
+    try:
+        plan = translate_path(path)
+    except Unsupported:
+        return _never
+    native = _native
+
+    def summed(element: Any) -> DecimalSum | None:
+        try:
+            found = native.sum_decimals(element, plan)
+        except TypeError:
+            return None
+        if found is None:
+            return None
+        count, total, digits, positive = found
+        return count, Decimal(f"{total}e-{digits}"), positive  # read exactly, in any context
+
+    return summed
 
 
 class _Compiled:

@@ -4,11 +4,13 @@ says invalid, and, on plain ASCII values, valid exactly where Python says valid.
 from __future__ import annotations
 
 import os
+import re
 import string
 from collections.abc import Callable
+from decimal import Decimal
 
 import pytest
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
@@ -28,6 +30,7 @@ from pes_v2.identifiers import (
     siren_valid,
     siret_valid,
 )
+from pes_v2.rules.totals import amount
 from pes_v2.value_checks import BIC, FINESS, IBAN, IBAN_UPPER, NIR, RIB, SIREN, SIRET
 
 PYTHON: dict[int, Callable[..., bool]] = {
@@ -318,3 +321,56 @@ def test_without_the_extension(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_outside_the_compiled_subset() -> None:
     _native()
     assert value_checks.every_valid("a[last()]/@V", SIREN)(_tree("<r/>")) is None
+
+
+_AMOUNTS = st.one_of(
+    st.from_regex(r"[+-]?0{0,3}[0-9]{1,13}(\.[0-9]{0,7})?", fullmatch=True),
+    st.sampled_from([" 12.50", "1,2", ".5", "5.", "1e3", "", "-0", "-0.00", "+7", "９", "+"]),
+)
+
+
+def _decimal_sum_one_by_one(raws: list[str]) -> tuple[Decimal, int] | None:
+    """What the rules' Python path adds: Decimal of each, from zero."""
+    total, positive = Decimal(0), 0
+    for raw in raws:
+        value = amount(raw)
+        if value is None:
+            return None
+        total += value
+        positive += value > 0
+    return total, positive
+
+
+def _plain(raw: str) -> bool:
+    """Within what the compiled sum reads: sign, ≤ 12 significant and ≤ 6 decimal digits."""
+    match = re.fullmatch(r"[+-]?([0-9]+)(?:\.([0-9]*))?", raw)
+    return (
+        match is not None
+        and len(match.group(1).lstrip("0")) <= 12
+        and len(match.group(2) or "") <= 6
+    )
+
+
+@settings(max_examples=300)
+@given(st.lists(_AMOUNTS, max_size=8))
+def test_plain_decimals_add_up_as_decimal_adds_them(raws: list[str]) -> None:
+    _native()
+    tree = _tree("<r>" + "".join(f'<a V="{raw}"/>' for raw in raws) + "<a/></r>")
+    found = value_checks.plain_decimal_sum("a/@V")(tree)
+    expected = _decimal_sum_one_by_one(raws)
+    if all(_plain(raw) for raw in raws):
+        assert found is not None and expected is not None
+    if found is not None:
+        count, total, positive = found
+        assert expected is not None and count == len(raws)
+        # The same value and the same exponent (what cents() and str() show).
+        assert (str(total), positive) == (str(expected[0]), expected[1])
+
+
+def test_sums_beyond_what_64_bits_hold_are_left_to_python() -> None:
+    _native()
+    big = "999999999999.999999"
+    tree = _tree("<r>" + f'<a V="{big}"/>' * 20 + "</r>")
+    assert value_checks.plain_decimal_sum("a/@V")(tree) is None
+    tree = _tree("<r>" + f'<a V="{big}"/>' * 9 + f'<a V="-{big}"/>' * 9 + "</r>")
+    assert value_checks.plain_decimal_sum("a/@V")(tree) == (18, Decimal("0.000000"), 9)

@@ -17,6 +17,7 @@ from typing import Any
 from ..findings import Finding, Scope, Severity
 from ..probes import probe
 from ..records import FlowFacts, Record, value_of, xsd_boolean
+from ..value_checks import plain_decimal_sum
 from ..xmlio import Element
 from .registry import rule
 
@@ -194,12 +195,25 @@ _AMOUNTS = {
 """The first MtHT / MtTVA of each line's block, as :func:`_build` reads them."""
 
 
+_AMOUNT_SUMS = {
+    key: plain_decimal_sum(f"Piece/LigneDePiece/BlocLignePiece[1]/{key[0]}[1]/{key[1]}[1]/@V")
+    for key in _AMOUNTS
+}
+"""The same amounts added in the compiled walk when each is written plainly (else None)."""
+
+
 def _sums(record: Record) -> _Sums:
     return record.memoized("sums", lambda: _compute_sums(record))
 
 
 def _compute_sums(record: Record) -> _Sums:
     info = "InfoLignePce" if record.domain == "depense" else "InfoLignePiece"
+    ht_sum = _AMOUNT_SUMS[info, "MtHT"](record.element)
+    tva_sum = _AMOUNT_SUMS[info, "MtTVA"](record.element) if ht_sum is not None else None
+    if ht_sum is not None and tva_sum is not None:
+        lines, total, _positive = ht_sum
+        _count, tva, tva_lines = tva_sum
+        return _Sums(total if lines == fetch(record, _LINES) else None, tva, tva_lines)
     raw_ht = fetch(record, _AMOUNTS[info, "MtHT"])
     # Σ MtHT stays None when a line has no MtHT, or an unreadable one.
     ht = _sum(_amounts(raw_ht)) if len(raw_ht) == fetch(record, _LINES) else None
