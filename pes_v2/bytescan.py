@@ -9,7 +9,9 @@ Without it (no C compiler at install time), or with ``PES_V2_NATIVE_SCAN=0`` in 
 environment when pes-v2 is imported, the bytes methods do the same work.
 
 Both functions answer exactly what ``data.count(bytes([byte]), start, end)`` and
-``data.find(needle, start, end)`` answer, for bytes and bytearray.
+``data.find(needle, start, end)`` answer, for bytes and bytearray. A third,
+:data:`latin1_to_utf8`, gives the parse thread an ISO-8859-1 flow's records in UTF-8, which
+libxml2 reads without converting them (its own conversion goes byte by byte).
 """
 
 from __future__ import annotations
@@ -48,6 +50,17 @@ count: Callable[..., int] = _native.count if _native is not None else _bytes_cou
 find: Callable[..., int] = _native.find if _native is not None else _bytes_find
 """``find(data, needle, start=0, end=sys.maxsize)``: where ``needle`` first occurs in
 ``data[start:end]`` (an index into ``data``), or -1."""
+
+
+def _bytes_latin1_to_utf8(*parts: Any) -> bytes:
+    return b"".join(parts).decode("latin-1").encode("utf-8")
+
+
+latin1_to_utf8: Callable[..., bytes] = (
+    _native.latin1_to_utf8 if _native is not None else _bytes_latin1_to_utf8
+)
+"""``latin1_to_utf8(*parts)``: one to four byte strings joined, read as ISO-8859-1, in UTF-8
+(libxml2 then reads them without converting them byte by byte)."""
 
 
 def native_available() -> bool:

@@ -76,3 +76,26 @@ def test_the_environment_switch_turns_the_scanner_off() -> None:
     env = {**os.environ, "PES_V2_NATIVE_SCAN": "0"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.stdout.strip() == "False"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.binary(max_size=40) | DATA, min_size=1, max_size=4))
+def test_latin1_to_utf8_is_decode_then_encode(parts: list[bytes]) -> None:
+    native = _native()
+    expected = b"".join(parts).decode("latin-1").encode("utf-8")
+    assert native.latin1_to_utf8(*parts) == expected  # type: ignore[attr-defined]
+    views = [bytearray(parts[0]), *(memoryview(part) for part in parts[1:])]
+    assert native.latin1_to_utf8(*views) == expected  # type: ignore[attr-defined]
+    assert bytescan._bytes_latin1_to_utf8(*parts) == expected
+
+
+def test_latin1_to_utf8_of_large_buffers_and_bad_arguments() -> None:
+    native = _native()
+    data = bytes(range(256)) * (1 << 13)  # 2 MiB: converted with other threads let run
+    assert native.latin1_to_utf8(data, b"\xe9") == (data + b"\xe9").decode("latin-1").encode()  # type: ignore[attr-defined]
+    with pytest.raises(TypeError):
+        native.latin1_to_utf8()  # type: ignore[attr-defined]
+    with pytest.raises(TypeError):
+        native.latin1_to_utf8(b"a", b"b", b"c", b"d", b"e")  # type: ignore[attr-defined]
+    with pytest.raises(TypeError):
+        native.latin1_to_utf8(b"a", "text")  # type: ignore[attr-defined]
