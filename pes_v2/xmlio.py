@@ -395,6 +395,11 @@ class Prolog:
     bom: bool
 
 
+def _latin1(prolog: Prolog) -> bool:
+    """Whether the flow is ISO-8859-1 text, as it declares (no byte order mark)."""
+    return prolog.encoding == "ISO-8859-1" and not prolog.bom
+
+
 def _normalise_encoding(name: str) -> str:
     upper = name.upper().replace("_", "-")
     if upper in _LATIN1:
@@ -821,6 +826,8 @@ class Reader:
         """
         handle = open_input(self.source)
         self._validation: StreamValidation | None = None
+        self._latin1 = False
+        """The flow being read is ISO-8859-1 text (see :func:`_latin1`)."""
         self._records_from: int | None = None
         self._fragments: FragmentParser | None = None
         try:
@@ -878,6 +885,7 @@ class Reader:
             yield from _flush(queue)
             return
         result.encoding = prolog.encoding
+        self._latin1 = _latin1(prolog)
         queue.extend(prolog_findings)
         root_tag = _root_tag(head_bytes, root_start or 0)
         # Where records' tags can be looked for in the bytes (see _locate_schema_errors).
@@ -954,7 +962,7 @@ class Reader:
         elif native is not None:
             # libxml2 validates in a thread of its own; the parser below builds records only.
             validation = self._validation = StreamValidation(
-                native, limits.max_schema_errors, handle.size
+                native, limits.max_schema_errors, handle.size, self._latin1
             )
         top: Element | None = None
         probed: set[Element] | None = set() if kept is not None else None
@@ -1177,7 +1185,9 @@ class Reader:
     ) -> StreamValidation:
         """The stream validator, fed ``chunks`` already."""
         assert native is not None  # chunks are kept only when there is a stream validator
-        validation = self._validation = StreamValidation(native, self.limits.max_schema_errors)
+        validation = self._validation = StreamValidation(
+            native, self.limits.max_schema_errors, None, self._latin1
+        )
         for chunk, first_line in chunks:
             validation.feed(chunk, first_line)
         return validation

@@ -27,8 +27,11 @@ from typing import Any
 
 from lxml import etree
 
+from . import bytescan
+
 _XML_PARSE_NONET = 1 << 11
 _XML_PARSE_HUGE = 1 << 19
+_XML_PARSE_IGNORE_ENC = 1 << 21
 _XML_SAX2_MAGIC = 0xDEEDBEAF
 _SAX_INITIALIZED_OFFSET = 27 * ctypes.sizeof(ctypes.c_void_p)
 """``xmlSAXHandler.initialized`` follows 27 callback pointers (stable since libxml2 2.6)."""
@@ -181,10 +184,18 @@ class StreamValidation:
     two calls, and asks for it far less often than the reader's chunks come.
     """
 
-    def __init__(self, schema: NativeSchema, limit: int, size: int | None = None) -> None:
-        """``size``: the flow's size in bytes, when known."""
+    def __init__(
+        self, schema: NativeSchema, limit: int, size: int | None = None, latin1: bool = False
+    ) -> None:
+        """``size``: the flow's size in bytes, when known; ``latin1``: the flow declares
+        ISO-8859-1 (and has no byte order mark).
+
+        An ISO-8859-1 flow is handed over in UTF-8 (:data:`bytescan.latin1_to_utf8`, in the
+        reader's thread) and libxml2 told to ignore the declaration: the validator, the
+        thread a large flow's wall waits for, then does not convert it byte by byte."""
         self._schema = schema
         self._limit = limit
+        self._utf8 = latin1 and bytescan.native_available()
         self._next_batch = (
             _FIRST_BATCH_BYTES if size is not None and size >= 2 * _BATCH_BYTES else _BATCH_BYTES
         )
@@ -215,6 +226,8 @@ class StreamValidation:
         if self._closed:
             return
         self._first_lines.append(first_line)
+        if self._utf8:
+            chunk = bytescan.latin1_to_utf8(chunk)
         self._batch.append(chunk)
         self._batch_bytes += len(chunk)
         if self._batch_bytes >= self._next_batch:
@@ -331,7 +344,8 @@ class StreamValidation:
             lib.xmlSchemaSetValidStructuredErrors(valid, callbacks[0], None)
             lib.xmlSchemaValidateSetLocator(valid, callbacks[1], None)
             lib.xmlCtxtSetErrorHandler(parser, _ignore, None)
-            lib.xmlCtxtUseOptions(parser, _XML_PARSE_HUGE | _XML_PARSE_NONET)
+            ignore_encoding = _XML_PARSE_IGNORE_ENC if self._utf8 else 0
+            lib.xmlCtxtUseOptions(parser, _XML_PARSE_HUGE | _XML_PARSE_NONET | ignore_encoding)
             # &parser->sax and &parser->userData: the first two fields of xmlParserCtxt.
             plug = lib.xmlSchemaSAXPlug(valid, parser, parser + ctypes.sizeof(_VOID))
             broken = plug is None
