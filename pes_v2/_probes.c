@@ -132,19 +132,32 @@ walk(xmlNode *context, PyObject *path, Py_ssize_t index, visit_fn visit, void *s
     return 0;
 }
 
-/* The attribute's value when it is plain text (NULL with ValueError set otherwise); an
- * attribute without children has the empty value. */
+/* The attribute's value when it is one text node, as libxml2 builds every value a flow
+ * holds ("" without children); NULL otherwise (several parts, or an entity reference). */
 static const char *
-attribute_text(xmlNode *attribute, PyObject **joined)
+single_text(xmlNode *attribute)
 {
     xmlNode *text = attribute->children;
-    *joined = NULL;
     if (text == NULL) {
         return "";
     }
     if (text->next == NULL && text->type == XML_TEXT_NODE) {
         return text->content ? (const char *)text->content : "";
     }
+    return NULL;
+}
+
+/* The attribute's value when it is plain text (NULL with ValueError set otherwise), parts
+ * joined into *joined when there are several. */
+static const char *
+attribute_text(xmlNode *attribute, PyObject **joined)
+{
+    const char *single = single_text(attribute);
+    *joined = NULL;
+    if (single != NULL) {
+        return single;
+    }
+    xmlNode *text = attribute->children;
     for (xmlNode *part = text; part; part = part->next) {
         if (part->type != XML_TEXT_NODE) {
             PyErr_SetString(PyExc_ValueError, "attribute value is not plain text");
@@ -392,43 +405,25 @@ typedef struct {
 } Checking;
 
 /* Checks one value the path reaches; stops the walk (1) at the first that fails or is not
- * plain text (a value split by an entity reference: the Python path reads those). */
+ * one text node (a value split by an entity reference: the Python path reads those). */
 static int
 check_value(xmlNode *attribute, void *state)
 {
     Checking *checking = state;
-    PyObject *joined;
-    const char *text = attribute_text(attribute, &joined);
-    if (text == NULL) {
-        PyErr_Clear();
-        return 1;
-    }
-    int ok = joined == NULL && value_ok(checking->kind, text, strlen(text));
-    Py_XDECREF(joined);
-    if (!ok) {
+    const char *text = single_text(attribute);
+    if (text == NULL || !value_ok(checking->kind, text, strlen(text))) {
         return 1;
     }
     checking->checked += 1;
     return 0;
 }
 
-/* The first value a tail reaches below a node ("" when none), as plain text. */
-typedef struct {
-    const char *text;
-    int plain;
-} FirstValue;
-
+/* The first value a tail reaches below a node: "" when none, NULL when it is not one text
+ * node. */
 static int
 first_value(xmlNode *attribute, void *state)
 {
-    FirstValue *first = state;
-    PyObject *joined;
-    first->text = attribute_text(attribute, &joined);
-    if (first->text == NULL || joined != NULL) {
-        PyErr_Clear();
-        Py_XDECREF(joined);
-        first->plain = 0;
-    }
+    *(const char **)state = single_text(attribute);
     return 1;
 }
 
@@ -451,15 +446,15 @@ check_group(xmlNode *node, void *state)
         return 1;
     }
     for (Py_ssize_t i = 0; i < count; i++) {
-        FirstValue first = {"", 1};
+        const char *first = "";
         if (walk(node, PyTuple_GET_ITEM(checking->tails, i), 0, first_value, &first) < 0) {
             return -1;
         }
-        if (!first.plain) {
+        if (first == NULL) {
             return 1;
         }
-        texts[i] = first.text;
-        lengths[i] = strlen(first.text);
+        texts[i] = first;
+        lengths[i] = strlen(first);
     }
     if (!values_ok(checking->kind, texts, lengths, (size_t)count)) {
         return 1;
@@ -547,17 +542,10 @@ static int
 add_decimal(xmlNode *attribute, void *state)
 {
     Summing *summing = state;
-    PyObject *joined;
-    const char *text = attribute_text(attribute, &joined);
-    if (text == NULL) {
-        PyErr_Clear();
-        return 1;
-    }
+    const char *text = single_text(attribute);
     long long value;
     int written;
-    int plain = joined == NULL && plain_decimal(text, &value, &written);
-    Py_XDECREF(joined);
-    if (!plain || (value > 0 && summing->total > LLONG_MAX - value)
+    if (text == NULL || !plain_decimal(text, &value, &written) || (value > 0 && summing->total > LLONG_MAX - value)
         || (value < 0 && summing->total < LLONG_MIN - value)) {
         return 1;
     }

@@ -52,30 +52,33 @@ def _never(_element: Any) -> None:
     return None
 
 
+def _plan(build: Callable[[], Any]) -> Any:
+    """``build()``, a plan for the extension, when it is in use and the paths lie in its
+    subset; else None."""
+    if _native is None:
+        return None
+    try:
+        return build()
+    except Unsupported:
+        return None
+
+
 def every_valid(path: str, kind: int) -> Check:
     """A check of every value ``path`` (ending with an attribute step) reaches."""
-    if _native is None:
-        return _never
-    try:
-        plan = translate_path(path)
-    except Unsupported:
-        return _never
-    return _Compiled(_native.valid, plan, kind)
+    plan = _plan(lambda: translate_path(path))
+    return _never if plan is None else _Compiled(_native.valid, plan, kind)
 
 
 def every_group_valid(head: str, tails: tuple[str, ...], kind: int) -> Check:
     """A check of each node ``head`` reaches, on the first value of every one of ``tails``
     below it (the empty string when a tail finds none), taken together."""
-    if _native is None:
-        return _never
-    try:
-        plan = (
+    plan = _plan(
+        lambda: (
             translate_path(head, attribute=False),
             tuple(translate_path(tail) for tail in tails),
         )
-    except Unsupported:
-        return _never
-    return _Compiled(_native.valid_groups, plan, kind)
+    )
+    return _never if plan is None else _Compiled(_native.valid_groups, plan, kind)
 
 
 DecimalSum = tuple[int, Decimal, int]
@@ -87,11 +90,8 @@ def plain_decimal_sum(path: str) -> Callable[[Any], DecimalSum | None]:
     at most 12 significant digits, optionally a point and at most 6 digits — exactly as
     adding their ``Decimal`` from zero gives it (value and exponent); else None: the caller
     then reads them in Python."""
-    if _native is None:
-        return _never
-    try:
-        plan = translate_path(path)
-    except Unsupported:
+    plan = _plan(lambda: translate_path(path))
+    if plan is None:
         return _never
     native = _native
 
